@@ -1,0 +1,89 @@
+import type { DataSet, LastBatchPolicy } from '@backprop/data';
+import type { Gradients, NetworkSpec, Params } from './spec.js';
+
+/** Element type a backend computes in. */
+export type Dtype = 'float64' | 'float32';
+
+/**
+ * A mini-batch in matrix form: one example per row.
+ * `x` is size × n_0 and `y` is size × n_L (one-hot targets), both row-major.
+ */
+export interface Batch {
+  readonly size: number;
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+}
+
+/** What the forward pass computed, per layer, for every example of a batch. */
+export interface ForwardTrace {
+  /** `zs[l-1]` is z^l = W^l a^{l-1} + b^l, size × n_l. */
+  readonly zs: Float64Array[];
+  /** `activations[l]` is a^l, size × n_l; `activations[0]` is the input x. */
+  readonly activations: Float64Array[];
+}
+
+/** What backpropagation computed for a batch. */
+export interface BackpropTrace extends ForwardTrace {
+  /** Mean cost of the batch. */
+  readonly cost: number;
+  /**
+   * `deltas[l-1]` is δ^l = ∂C_x/∂z^l for each example x, size × n_l, where C_x is
+   * the example's own cost (not divided by the batch size).
+   */
+  readonly deltas: Float64Array[];
+  /** ∂C/∂W^l and ∂C/∂b^l of the batch's mean cost. */
+  readonly gradients: Gradients;
+}
+
+/** Plain SGD with optional extensions. */
+export interface SgdOptions {
+  /** Learning rate η > 0. */
+  readonly eta: number;
+  /** Momentum μ in [0, 1): v ← μv − η∇C, θ ← θ + v. 0 (default) is plain SGD. */
+  readonly momentum?: number;
+  /** L2 weight decay λ ≥ 0 on weights (not biases): ∇C + λW. 0 by default. */
+  readonly weightDecay?: number;
+}
+
+/** Options for one epoch of mini-batch SGD. */
+export interface EpochOptions extends SgdOptions {
+  readonly batchSize: number;
+  /** Seed of this epoch's shuffle. */
+  readonly seed: number;
+  readonly lastBatch?: LastBatchPolicy;
+  /** Called after each step (or after each group of steps run together) with the step costs. */
+  readonly onSteps?: (firstStep: number, costs: Float64Array) => void;
+}
+
+/** What an epoch did: the example indices of each mini-batch in the order visited, and each step's cost. */
+export interface EpochResult {
+  readonly batches: Uint32Array[];
+  /** Mean cost of each mini-batch, before its step. */
+  readonly costs: Float64Array;
+}
+
+/**
+ * An execution path for the network: `reference` (float64 TypeScript) or an ONNX Runtime
+ * provider. Every quantity is reported as float64 whatever the dtype it was computed in,
+ * so the conformance suite can check it against the formulas.
+ */
+export interface Backend {
+  /** Registry name, e.g. "reference", "onnx-cpu". */
+  readonly name: string;
+  readonly dtype: Dtype;
+  readonly spec: NetworkSpec;
+  /** Where the computation really ran, e.g. "js", "cpu", "webgpu", "cuda". */
+  readonly device: string;
+  setParams(params: Params): Promise<void>;
+  getParams(): Promise<Params>;
+  /** The forward pass over a batch of `size` rows of `x`. */
+  forward(x: Float64Array, size: number): Promise<ForwardTrace>;
+  /** The forward pass followed by BP1–BP4. Parameters are unchanged. */
+  backprop(batch: Batch): Promise<BackpropTrace>;
+  /** One SGD step θ ← θ − η∇C on the batch; returns the batch's cost before the step. */
+  step(batch: Batch, sgd: SgdOptions): Promise<number>;
+  /** One epoch of mini-batch SGD over `data`. */
+  trainEpoch(data: DataSet, options: EpochOptions): Promise<EpochResult>;
+  /** Release native resources. */
+  dispose(): Promise<void>;
+}
