@@ -6,6 +6,8 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   conformance: () => import('./commands/conformance.js'),
   compare: () => import('./commands/compare.js'),
   doctor: () => import('./commands/doctor.js'),
+  weights: () => import('./commands/weights.js'),
+  experiment: () => import('./commands/experiment.js'),
   data: () => import('./commands/data.js'),
 };
 
