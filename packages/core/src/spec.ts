@@ -34,4 +34,8 @@ export type Gradients = Params;
 export const DOCUMENT_SIZES: readonly number[] = Object.freeze([784, 16, 16, 10]);
 
 /** The document's network: 784-16-16-10, sigmoid, quadratic cost. */
-export const DOCUMENT_SPEC: NetworkSpec = Object.freeze({ sizes: DOCUMENT_SIZES, activation: 'sigmoid', cost: 'quadratic' });
+export const DOCUMENT_SPEC: NetworkSpec = Object.freeze({
+  sizes: DOCUMENT_SIZES,
+  activation: 'sigmoid',
+  cost: 'quadratic',
+});

@@ -18,7 +18,8 @@ export function epochBatches(
   seed: number,
   policy: LastBatchPolicy = 'keep',
 ): Uint32Array[] {
-  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+  if (!(Number.isInteger(batchSize) && batchSize > 0))
+    throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   if (batchSize > count) throw new RangeError(`batch size ${batchSize} is larger than the ${count} examples`);
   const order = new Rng(seed).permutation(count);
   const batches: Uint32Array[] = [];

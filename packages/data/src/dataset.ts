@@ -24,10 +24,16 @@ export interface DataSet {
 /** Build a data set from features and labels, checking that their sizes agree. */
 export function makeDataSet(d: DataSet): DataSet {
   if (d.features.length !== d.count * d.inputSize)
-    throw new RangeError(`${d.name}: ${d.features.length} feature values for ${d.count} examples of ${d.inputSize}`);
-  if (d.labels.length !== d.count) throw new RangeError(`${d.name}: ${d.labels.length} labels for ${d.count} examples`);
+    throw new RangeError(
+      `${d.name}: ${d.features.length} feature values for ${d.count} examples of ${d.inputSize}`,
+    );
+  if (d.labels.length !== d.count)
+    throw new RangeError(`${d.name}: ${d.labels.length} labels for ${d.count} examples`);
   for (let i = 0; i < d.labels.length; i++)
-    if (d.labels[i]! >= d.classes) throw new RangeError(`${d.name}: label ${d.labels[i]} at example ${i} is not below ${d.classes} classes`);
+    if (d.labels[i]! >= d.classes)
+      throw new RangeError(
+        `${d.name}: label ${d.labels[i]} at example ${i} is not below ${d.classes} classes`,
+      );
   return Object.freeze({ ...d });
 }
 
@@ -59,4 +65,18 @@ export function fillInputs(d: DataSet, indices: ArrayLike<number>, out: Float64A
 export function fillTargets(d: DataSet, indices: ArrayLike<number>, out: Float64Array | Float32Array): void {
   out.fill(0, 0, indices.length * d.classes);
   for (let r = 0; r < indices.length; r++) out[r * d.classes + d.labels[indices[r]!]!] = 1;
+}
+
+/** One-hot targets for `labels`: a `labels.length × classes` matrix with a 1 at each label's column. */
+export function oneHot(labels: ArrayLike<number>, classes: number): Float64Array {
+  if (!(Number.isInteger(classes) && classes > 0))
+    throw new RangeError(`oneHot: classes must be a positive integer, got ${classes}`);
+  const out = new Float64Array(labels.length * classes);
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i]!;
+    if (!(Number.isInteger(y) && y >= 0 && y < classes))
+      throw new RangeError(`oneHot: label ${y} at ${i} is not in [0, ${classes})`);
+    out[i * classes + y] = 1;
+  }
+  return out;
 }

@@ -31,6 +31,17 @@ export class Rng {
     this.s3 = next();
   }
 
+  /**
+   * A generator started from an explicit xoshiro128** state, bypassing the splitmix32 seeding;
+   * lets tests compare the stream with the published reference implementation.
+   */
+  static fromState(state: readonly [number, number, number, number]): Rng {
+    if (state.every((w) => w >>> 0 === 0)) throw new RangeError('xoshiro128** state must not be all zero');
+    const rng = new Rng(0);
+    [rng.s0, rng.s1, rng.s2, rng.s3] = state.map((w) => w >>> 0) as [number, number, number, number];
+    return rng;
+  }
+
   /** A uniformly distributed unsigned 32-bit integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
@@ -53,7 +64,8 @@ export class Rng {
 
   /** A uniform integer in [0, n), without modulo bias. */
   nextInt(n: number): number {
-    if (!(Number.isInteger(n) && n > 0 && n <= 0x100000000)) throw new RangeError(`nextInt bound must be an integer in [1, 2^32], got ${n}`);
+    if (!(Number.isInteger(n) && n > 0 && n <= 0x100000000))
+      throw new RangeError(`nextInt bound must be an integer in [1, 2^32], got ${n}`);
     const limit = 0x100000000 - (0x100000000 % n);
     for (;;) {
       const r = this.nextUint32();

@@ -1,1 +1,39 @@
-export {};
+export { OnnxBackend, type OnnxBackendOptions, type TrainMode } from './backend.js';
+export {
+  onnxCpuEntry,
+  onnxCudaEntry,
+  onnxEntry,
+  onnxWebgpuEntry,
+  probeProvider,
+  registerOnnxBackends,
+} from './entries.js';
+export { exportOnnx, writeOnnx } from './export.js';
+export {
+  type AttrValue,
+  type Dim,
+  decodeModel,
+  type ElemType,
+  GraphBuilder,
+  IR_VERSION,
+  OPSET,
+} from './onnx/builder.js';
+export {
+  debugGraph,
+  forwardGraph,
+  inferenceGraph,
+  readbackGraph,
+  stepGraph,
+  stepsGraph,
+  uploadGraph,
+} from './onnx/graphs.js';
+export { backpropNodes, forwardNodes, type SgdFeatures, sgdNodes } from './onnx/network.js';
+export {
+  bindingDir,
+  bindingLibraries,
+  CUDA_PROVIDER_SOURCE,
+  createSession,
+  cudaLibrariesMissing,
+  ensureRuntimeDir,
+  ortVersion,
+  type Provider,
+} from './runtime.js';

