@@ -3,7 +3,7 @@
 // declarations, so it also proves that the published types resolve. Each check does real work
 // and throws, naming what went wrong, when the packages misbehave.
 
-import { runConformance } from '@backprop/conformance';
+import { type ConformanceReport, referenceEntry, runConformance } from '@backprop/conformance';
 import {
   createReferenceBackend,
   DOCUMENT_SPEC,
@@ -79,19 +79,23 @@ const checks: [string, () => Promise<string>][] = [
     },
   ],
   [
-    '@backprop/conformance: the suite runs against the reference backend',
+    '@backprop/conformance: clauses net.shape, fwd, bp1–bp4 and sgd.step hold on the reference and on onnx-cpu',
     async () => {
-      const report = await runConformance(
-        {
-          name: 'reference',
-          dtype: 'float64',
-          description: 'core reference',
-          probe: async () => ({ available: true, device: 'js' }),
-          create: async (spec, params) => createReferenceBackend(spec, params),
-        },
-        {},
-      );
-      return JSON.stringify(report).slice(0, 200);
+      const clauses = ['net.shape', 'fwd', 'bp1', 'bp2', 'bp3', 'bp4', 'sgd.step'];
+      const summary = (r: ConformanceReport) => {
+        const failed = r.results.filter((c) => c.status !== 'pass');
+        expect(r.available, `${r.backend} is unavailable: ${r.reason}`);
+        expect(r.results.length >= clauses.length, `${r.backend}: only ${r.results.length} clauses ran`);
+        expect(
+          r.passed && failed.length === 0,
+          `${r.backend}: ${failed.map((c) => `${c.id} ${c.status}: ${c.message}`).join('; ')}`,
+        );
+        return `${r.backend} ${r.results.length} clauses pass`;
+      };
+      const options = { clauses, runs: 5, fixture: false };
+      const reference = await runConformance(referenceEntry, options);
+      const onnx = await runConformance(onnxCpuEntry, options);
+      return `${summary(reference)}; ${summary(onnx)}`;
     },
   ],
   [

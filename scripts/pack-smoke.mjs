@@ -259,7 +259,7 @@ else {
 const bin = join(project, 'node_modules', '.bin', 'backprop');
 const cliChecks = [
   { args: ['--help'], expect: /Usage: backprop/ },
-  { args: ['data', 'info'], expect: /60[,.\s]?000/ },
+  { args: ['data', 'info'], expect: /train\s+50000[\s\S]*test\s+10000/ },
 ];
 for (const { args, expect } of cliChecks) {
   const r = run(bin, args, { cwd: project, timeout: 60_000 });

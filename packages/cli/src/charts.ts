@@ -67,7 +67,7 @@ export function curvesSpec(
   const accSet = acc[0]?.set ?? 'test';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, font: FONT, limit: 780 },
+    title: { text: title, font: FONT },
     config: { font: FONT, view: { stroke: '#ccc' }, legend: { orient: 'bottom', labelLimit: 400 } },
     vconcat: [
       {

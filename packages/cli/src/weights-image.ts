@@ -40,7 +40,7 @@ export interface WeightsImage {
 
 const POSITIVE = [70, 150, 255] as const; // blue
 const NEGATIVE = [255, 100, 40] as const; // red-orange
-const GAP = [48, 48, 48] as const;
+const GAP = [112, 112, 112] as const; // mid grey: apart from both black (w ≈ 0) and the colours
 
 /** Write the colour of t ∈ [−1, 1] (t = w / scale, clamped) at byte offset `o` of RGBA `data`. */
 export function divergingColour(t: number, data: Uint8Array, o: number): void {
@@ -85,15 +85,22 @@ function colourBar(png: PNG, x0: number, y0: number, w: number, h: number): void
  * with one row per neuron j of layer l and one column per neuron k of layer l − 1. A colour
  * bar (−max … 0 … +max) runs along the bottom.
  */
-export function weightsImage(sizes: readonly number[], params: Params, options: WeightsImageOptions = {}): WeightsImage {
+export function weightsImage(
+  sizes: readonly number[],
+  params: Params,
+  options: WeightsImageOptions = {},
+): WeightsImage {
   const layer = options.layer ?? 1;
   const L = sizes.length - 1;
   if (!(Number.isInteger(layer) && layer >= 1 && layer <= L))
-    throw new RangeError(`layer must be an integer from 1 to ${L} (this network has ${L} weight matrices), got ${layer}`);
+    throw new RangeError(
+      `layer must be an integer from 1 to ${L} (this network has ${L} weight matrices), got ${layer}`,
+    );
   const rows = sizes[layer]!;
   const cols = sizes[layer - 1]!;
   const W = params.weights[layer - 1]!;
-  if (W.length !== rows * cols) throw new RangeError(`W^${layer} has ${W.length} entries, expected ${rows}×${cols}`);
+  if (W.length !== rows * cols)
+    throw new RangeError(`W^${layer} has ${W.length} entries, expected ${rows}×${cols}`);
   const gap = options.gap ?? 2;
   const side = Math.round(Math.sqrt(cols));
   const tiles = layer === 1 && side * side === cols && !options.heatmap;
@@ -118,11 +125,19 @@ export function weightsImage(sizes: readonly number[], params: Params, options: 
         const t = scale > 0 ? W[j * cols + k]! / scale : 0; // w^1_jk at pixel k
         const px = x0 + (k % side) * zoom;
         const py = y0 + Math.floor(k / side) * zoom;
-        for (let dy = 0; dy < zoom; dy++) for (let dx = 0; dx < zoom; dx++) divergingColour(t, png.data, ((py + dy) * width + px + dx) * 4);
+        for (let dy = 0; dy < zoom; dy++)
+          for (let dx = 0; dx < zoom; dx++) divergingColour(t, png.data, ((py + dy) * width + px + dx) * 4);
       }
     }
     colourBar(png, gap, height - barHeight - gap, width - 2 * gap, barHeight);
-    return { png: PNG.sync.write(png), width, height, kind: 'tiles', layer, scales: options.scale === 'global' ? [layerMax] : scales };
+    return {
+      png: PNG.sync.write(png),
+      width,
+      height,
+      kind: 'tiles',
+      layer,
+      scales: options.scale === 'global' ? [layerMax] : scales,
+    };
   }
   const zoom = options.zoom ?? Math.max(1, Math.min(24, Math.floor(800 / cols)));
   const zoomY = Math.max(zoom, Math.min(24, Math.floor(160 / rows)));
@@ -136,7 +151,8 @@ export function weightsImage(sizes: readonly number[], params: Params, options: 
     for (let k = 0; k < cols; k++) {
       const t = scale > 0 ? W[j * cols + k]! / scale : 0; // w^l_jk: row j, column k
       for (let dy = 0; dy < zoomY; dy++)
-        for (let dx = 0; dx < zoom; dx++) divergingColour(t, png.data, ((gap + j * zoomY + dy) * width + gap + k * zoom + dx) * 4);
+        for (let dx = 0; dx < zoom; dx++)
+          divergingColour(t, png.data, ((gap + j * zoomY + dy) * width + gap + k * zoom + dx) * 4);
     }
   colourBar(png, gap, height - barHeight - gap, width - 2 * gap, barHeight);
   return { png: PNG.sync.write(png), width, height, kind: 'heatmap', layer, scales: [scale] };

@@ -92,6 +92,7 @@ describe('backprop train flags', () => {
     [['--layers', '784,30,2', ...SMALL], /the last its 10 classes/],
     [['--train-count', '55000'], /more than the 60000 images/],
     [['--backend', 'abacus', ...SMALL], /unknown backend 'abacus'; known: reference/],
+    [['--data-dir', '/nonexistent/mnist'], /--data-dir: .*no such directory/],
   ];
   for (const [argv, message] of bad)
     it(`exits 2 with a usage error for ${argv.slice(0, 2).join(' ')}`, async () => {

@@ -39,7 +39,7 @@ export function mnistFixture(): Fixture {
       batch: { size: FIXTURE_BATCH, x, y },
       eta: 3,
       seed: FIXTURE_SEED,
-      label: `MNIST fixture: 784-16-16-10 sigmoid quadratic, initParams seed ${FIXTURE_SEED}, train[0..${FIXTURE_BATCH - 1}] (${mnist.source})`,
+      label: `MNIST fixture: 784-16-16-10 sigmoid quadratic, initParams seed ${FIXTURE_SEED}, train[0..${FIXTURE_BATCH - 1}]`,
     },
     data: slice(mnist.train, 0, FIXTURE_EPOCH, `mnist/train[0:${FIXTURE_EPOCH}]`),
   });

@@ -51,10 +51,10 @@ export const ACTIVATIONS: readonly Activation[] = Object.freeze(['sigmoid', 'rel
 export function activate(act: Activation, z: Float64Array, a: Float64Array, length: number): void {
   switch (act) {
     case 'sigmoid':
-      for (let i = 0; i < length; i++) a[i] = 1 / (1 + Math.exp(-z[i]!));
+      for (let i = 0; i < length; i++) a[i] = 1 / (1 + Math.exp(-z[i]!)); // act.sigmoid
       return;
     case 'relu':
-      for (let i = 0; i < length; i++) a[i] = Math.max(0, z[i]!);
+      for (let i = 0; i < length; i++) a[i] = Math.max(0, z[i]!); // act.relu
       return;
     case 'identity':
       for (let i = 0; i < length; i++) a[i] = z[i]!;
@@ -76,10 +76,10 @@ export function multiplyByPrime(
 ): void {
   switch (act) {
     case 'sigmoid':
-      for (let i = 0; i < length; i++) out[i] = out[i]! * (a[i]! * (1 - a[i]!));
+      for (let i = 0; i < length; i++) out[i] = out[i]! * (a[i]! * (1 - a[i]!)); // act.sigmoid: σ′ = σ(1 − σ)
       return;
     case 'relu':
-      for (let i = 0; i < length; i++) if (!(z[i]! > 0)) out[i] = 0;
+      for (let i = 0; i < length; i++) if (!(z[i]! > 0)) out[i] = 0; // act.relu: derivative 0 for z ≤ 0, else 1
       return;
     case 'identity':
       return;
@@ -101,7 +101,7 @@ export function softmaxRows(z: Float64Array, a: Float64Array, rows: number, cols
       a[o + j] = e;
       sum += e;
     }
-    for (let j = 0; j < cols; j++) a[o + j] = a[o + j]! / sum;
+    for (let j = 0; j < cols; j++) a[o + j] = a[o + j]! / sum; // act.softmax
   }
 }
 

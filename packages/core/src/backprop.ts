@@ -16,12 +16,19 @@ import { Workspace } from './workspace.js';
  *
  * The 1/m is clause `grad.mean`: the batch gradient is the mean of the per-example gradients.
  * Results are left in the workspace (`deltas`, `gradW`, `gradB`); returns the batch's mean cost.
+ * With `inputsIndexed` the inputs' non-zero entries are already in `ws` and `batch.x` is not read.
  */
-export function backpropInto(spec: NetworkSpec, params: Params, batch: Batch, ws: Workspace): number {
+export function backpropInto(
+  spec: NetworkSpec,
+  params: Params,
+  batch: Batch,
+  ws: Workspace,
+  inputsIndexed = false,
+): number {
   const { sizes } = spec;
   const L = sizes.length - 1;
   const m = batch.size;
-  forwardInto(spec, params, batch.x, m, ws);
+  forwardInto(spec, params, batch.x, m, ws, inputsIndexed);
   const nL = sizes[L]!;
   const cost = meanCost(
     spec.cost,

@@ -25,19 +25,19 @@ function exampleCost(
 ): number {
   let c = 0;
   switch (cost) {
-    case 'quadratic': // C_x = ½ Σ_j (a_j − y_j)²
+    case 'quadratic': // cost.quadratic: C_x = ½ Σ_j (a_j − y_j)²
       for (let j = 0; j < n; j++) {
         const d = a[offset + j]! - y[offset + j]!;
         c += d * d;
       }
       return 0.5 * c;
-    case 'squared-error': // C_x = Σ_j (a_j − y_j)²
+    case 'squared-error': // cost.squared-error: C_x = Σ_j (a_j − y_j)²
       for (let j = 0; j < n; j++) {
         const d = a[offset + j]! - y[offset + j]!;
         c += d * d;
       }
       return c;
-    case 'cross-entropy': // C_x = −Σ_j y_j ln a_j, a = softmax(z)
+    case 'cross-entropy': // cost.cross-entropy: C_x = −Σ_j y_j ln a_j, a = softmax(z)
       for (let j = 0; j < n; j++) {
         const yj = y[offset + j]!;
         if (yj === 0) continue; // 0 · ln 0 is taken as 0
@@ -77,7 +77,7 @@ export function meanCost(
 ): number {
   let sum = 0;
   for (let r = 0; r < size; r++) sum += exampleCost(cost, a, y, r * n, n, z);
-  return sum / size;
+  return sum / size; // cost.mean: the cost of a set is the mean over its examples
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { DataSet } from '@backprop/data';
 import { activate, softmaxRows } from './activation.js';
 import type { ForwardTrace } from './backend.js';
 import type { NetworkSpec, Params } from './spec.js';
@@ -28,6 +29,32 @@ export function indexNonZeros(x: Float64Array, size: number, n0: number, ws: Wor
 }
 
 /**
+ * {@link indexNonZeros} straight from a data set's stored features, for the examples `indices`:
+ * the same values `fillInputs` would write (feature × featureScale), without writing the dense
+ * rows first. Used by the reference's own epoch loop.
+ */
+export function indexRows(data: DataSet, indices: ArrayLike<number>, ws: Workspace): void {
+  const { nzStart, nzIndex, nzValue } = ws;
+  const n0 = data.inputSize;
+  const f = data.features;
+  const scale = data.featureScale;
+  let t = 0;
+  for (let r = 0; r < indices.length; r++) {
+    nzStart[r] = t;
+    const o = indices[r]! * n0;
+    for (let k = 0; k < n0; k++) {
+      const v = f[o + k]! * scale;
+      if (v !== 0) {
+        nzIndex[t] = k;
+        nzValue[t] = v;
+        t++;
+      }
+    }
+  }
+  nzStart[indices.length] = t;
+}
+
+/**
  * The forward pass over a batch in matrix form: for l = 1..L, Z^l = A^{l−1} (W^l)ᵀ + 1 (b^l)ᵀ
  * and A^l = σ(Z^l) (softmax for the output layer under cross-entropy). Rows are examples.
  * Results are left in `ws.zs` and `ws.as`.
@@ -38,11 +65,12 @@ export function forwardInto(
   x: Float64Array,
   size: number,
   ws: Workspace,
+  /** The rows' non-zero inputs are already in `ws` (see {@link indexRows}); `x` is not read. */
+  inputsIndexed = false,
 ): void {
   const { sizes } = spec;
   const L = sizes.length - 1;
-  const n0 = sizes[0]!;
-  indexNonZeros(x, size, n0, ws);
+  if (!inputsIndexed) indexNonZeros(x, size, sizes[0]!, ws);
   for (let l = 1; l <= L; l++) {
     const n = sizes[l]!;
     const m = sizes[l - 1]!;

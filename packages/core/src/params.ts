@@ -9,7 +9,7 @@ export const INITS: readonly Init[] = Object.freeze(['normal', 'scaled-normal'])
 /** Number of weights and biases, Σ n_l (n_{l−1} + 1) (clause `net.shape`): 13,002 for 784-16-16-10. */
 export function parameterCount(sizes: readonly number[]): number {
   let n = 0;
-  for (let l = 1; l < sizes.length; l++) n += sizes[l]! * (sizes[l - 1]! + 1);
+  for (let l = 1; l < sizes.length; l++) n += sizes[l]! * (sizes[l - 1]! + 1); // net.shape
   return n;
 }
 

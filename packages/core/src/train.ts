@@ -162,6 +162,34 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
     let epochSum = 0;
     let inEpoch = 0;
     const e0 = performance.now();
+    const onCosts = (costs: ArrayLike<number>) => {
+      for (let i = 0; i < costs.length; i++) {
+        const cost = costs[i]!;
+        step++;
+        inEpoch++;
+        if (!Number.isFinite(cost)) {
+          flushPoint(epoch);
+          throw new DivergenceError(options.eta, step, epoch, cost, {
+            steps,
+            epochs: epochPoints,
+            seconds: elapsed(),
+          });
+        }
+        epochSum += cost;
+        pointSum += cost;
+        pointCount++;
+        options.onStep?.({
+          epoch,
+          step,
+          stepInEpoch: inEpoch,
+          stepsInEpoch,
+          cost,
+          epochMeanCost: epochSum / inEpoch,
+          seconds: elapsed(),
+        });
+        if (step % logEvery === 0) flushPoint(epoch);
+      }
+    };
     const result = await backend.trainEpoch(data, {
       eta: options.eta,
       momentum: options.momentum ?? 0,
@@ -169,39 +197,14 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
       batchSize,
       seed: epochSeed(seed, epoch),
       lastBatch,
-      onSteps: (_first, costs) => {
-        for (let i = 0; i < costs.length; i++) {
-          const cost = costs[i]!;
-          step++;
-          inEpoch++;
-          if (!Number.isFinite(cost)) {
-            flushPoint(epoch);
-            throw new DivergenceError(options.eta, step, epoch, cost, {
-              steps,
-              epochs: epochPoints,
-              seconds: elapsed(),
-            });
-          }
-          epochSum += cost;
-          pointSum += cost;
-          pointCount++;
-          options.onStep?.({
-            epoch,
-            step,
-            stepInEpoch: inEpoch,
-            stepsInEpoch,
-            cost,
-            epochMeanCost: epochSum / inEpoch,
-            seconds: elapsed(),
-          });
-          if (step % logEvery === 0) flushPoint(epoch);
-        }
-      },
+      onSteps: (_first, costs) => onCosts(costs),
     });
     const epochSeconds = (performance.now() - e0) / 1000;
+    // A backend that reported fewer steps through onSteps than it ran: take the rest from its result.
+    if (inEpoch < result.costs.length) onCosts(result.costs.subarray(inEpoch));
     if (inEpoch !== result.costs.length)
       throw new Error(
-        `backend ${backend.name} reported ${inEpoch} step costs through onSteps but ${result.costs.length} in its epoch result`,
+        `backend ${backend.name} reported ${inEpoch} step costs through onSteps but ran ${result.costs.length} steps`,
       );
     const point: EpochPoint = {
       epoch,

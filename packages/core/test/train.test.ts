@@ -59,6 +59,42 @@ describe('training', () => {
     expect(result.costs.length).toBe(5);
   });
 
+  it("the reference's own epoch loop is step for step genericTrainEpoch: same batches, costs and parameters, bit for bit", async () => {
+    const { makeDataSet, Rng } = await import('@backprop/data');
+    const rng = new Rng(5);
+    const count = 137;
+    const bytes = new Uint8Array(count * 20);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = rng.nextFloat() < 0.6 ? 0 : rng.nextInt(256);
+    const labels = Uint8Array.from({ length: count }, () => rng.nextInt(4));
+    const byteData = makeDataSet({
+      name: 'bytes',
+      count,
+      inputSize: 20,
+      classes: 4,
+      shape: [4, 5],
+      features: bytes,
+      featureScale: 1 / 255,
+      labels,
+    });
+    for (const [data, spec] of [
+      [byteData, { sizes: [20, 6, 5, 4], activation: 'sigmoid', cost: 'quadratic' }],
+      [blobData(8, 90, 5, 3), { sizes: [5, 7, 3], activation: 'relu', cost: 'cross-entropy' }],
+    ] as const) {
+      const params = initParams(spec, 6);
+      const fast = createReferenceBackend(spec, params);
+      const plain = createReferenceBackend(spec, params);
+      const options = { eta: 0.4, momentum: 0.3, weightDecay: 0.001, batchSize: 8, seed: 77 };
+      const seen: number[] = [];
+      const a = await fast.trainEpoch(data, { ...options, onSteps: (i) => seen.push(i) });
+      const b = await genericTrainEpoch(plain, data, options);
+      expect(a.batches).toEqual(b.batches);
+      expect(Array.from(a.costs)).toEqual(Array.from(b.costs));
+      expect(seen).toEqual(Array.from({ length: b.costs.length }, (_, i) => i));
+      const pa = Buffer.from(flattenParams(await fast.getParams()).buffer);
+      expect(pa.equals(Buffer.from(flattenParams(await plain.getParams()).buffer))).toBe(true);
+    }
+  });
+
   it('reports step, curve and epoch events, and the final test evaluation', async () => {
     const spec: NetworkSpec = { sizes: [4, 5, 3], activation: 'relu', cost: 'cross-entropy' };
     const data = blobData(2, 100, 4, 3);
@@ -141,6 +177,22 @@ describe('training', () => {
     };
     await train(wrapped, blobData(1, 50, 4, 3), { epochs: 2, batchSize: 10, eta: 1, seed: 1 });
     expect(stepCalls).toBe(10);
+    // A backend that reports its step costs only in the epoch's result still gives every step event.
+    const silent: Backend = {
+      ...wrapped,
+      trainEpoch: (d, o) => genericTrainEpoch(inner, d, { ...o, onSteps: undefined }),
+    };
+    const events: StepEvent[] = [];
+    const r = await train(silent, blobData(1, 50, 4, 3), {
+      epochs: 2,
+      batchSize: 10,
+      eta: 1,
+      seed: 1,
+      logEvery: 5,
+      onStep: (e) => events.push(e),
+    });
+    expect(events.map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(r.steps.map((p) => p.step)).toEqual([5, 10]);
   });
 });
 

@@ -207,9 +207,7 @@ function curveRows(runs: readonly LabelledRun[]): { steps: StepRow[]; epochs: Ep
 
 function defaultTitle(runs: readonly LabelledRun[]): string {
   const c = runs[0]!.run.config;
-  // The source may carry a long path after a colon; the chart keeps the name only.
-  const source = c.data.source.split(':')[0]!.trim();
-  return `${c.spec.sizes.join('-')} ${c.spec.activation}, ${c.spec.cost} cost, η=${c.eta}, batch ${c.batchSize}, seed ${c.seed}; ${source}, ${c.data.trainCount} training images`;
+  return `${c.spec.sizes.join('-')} ${c.spec.activation}/${c.spec.cost}, η=${c.eta}, batch ${c.batchSize}, seed ${c.seed}, ${c.data.trainCount} training images`;
 }
 
 const escapeHtml = (s: string) =>

@@ -1,11 +1,159 @@
-import type { Command } from '../args.js';
+import { writeFileAtomic } from '@backprop/core';
+import {
+  type ConformanceReport,
+  MUTANTS,
+  REPORT_FORMATS,
+  type ReportFormat,
+  availability,
+  formatReport,
+  formatTable,
+  getBackend,
+  listBackends,
+  registerBuiltins,
+  requiredBackends,
+  runConformance,
+  runMutants,
+  selectClauses,
+} from '@backprop/conformance';
+import { type Command, UsageError, choiceFlag, integerFlag, parseFlags } from '../args.js';
 
-// Placeholder until the issue that owns this command lands.
+const HELP = `backprop conformance [--backend NAME ...] [--seed S] [--runs N] [--report table|json|junit|md] [--out FILE]
+
+Hold backends to the formulas of docs/spec.md, clause by clause (net.shape, fwd.*, act.*, cost.*,
+chain.*, bp1–bp4, grad.mean, sgd.*, lin.collapse). Each clause recomputes its formula in float64
+from the quantities the backend itself reports (z, a, δ, gradients, parameters before and after a
+step) on random small cases from fast-check and on the 784-16-16-10 network with a real MNIST
+batch. A failure is shrunk to a minimal counterexample, which is printed.
+
+Flags:
+  --backend NAME   a registered backend; repeat for several (default: every registered one)
+  --require NAME   fail (exit 1) if NAME is unavailable; repeatable. BACKPROP_REQUIRE_BACKENDS
+                   (comma-separated) in the environment adds to these
+  --clause ID      only this clause, or a prefix such as 'act' or 'cost'; repeatable
+  --seed S         fast-check seed (default 1): the same seed gives the same cases
+  --runs N         random cases per clause (default 20), plus the MNIST fixture
+  --report FORMAT  table (default), json, junit (JUnit XML for CI) or md (Markdown)
+  --out FILE       write the report there (the table is still printed); without it the report
+                   goes to standard output
+  --list           list the backends: name, dtype, availability and the reason if unavailable
+  --mutants        run the deliberately wrong backends instead and print the mutation score
+                   (each mutant against the clause it targets; with --matrix against every clause)
+
+Exit status: 0 when every clause passes on every available backend; 1 on any failure, or when a
+required backend is unavailable; 2 for a usage error.
+
+Examples:
+  backprop conformance
+  backprop conformance --backend reference --backend onnx-cpu --report junit --out conformance.xml
+  BACKPROP_REQUIRE_BACKENDS=onnx-cuda backprop conformance --backend onnx-cuda
+  backprop conformance --clause bp2 --runs 200 --seed 42`;
+
+/**
+ * Register the ONNX Runtime backends of @backprop/gpu (onnx-cpu, onnx-webgpu, onnx-cuda) when that
+ * package provides `registerOnnxBackends()`. Resolves to why not, or undefined when registered.
+ */
+export async function registerOnnxBackends(): Promise<string | undefined> {
+  try {
+    const gpu = (await import('@backprop/gpu')) as { registerOnnxBackends?: () => void };
+    if (typeof gpu.registerOnnxBackends !== 'function') return '@backprop/gpu does not export registerOnnxBackends()';
+    gpu.registerOnnxBackends(); // idempotent: entries already registered are kept
+    return undefined;
+  } catch (e) {
+    return `@backprop/gpu could not be loaded: ${(e as Error).message}`;
+  }
+}
+
+const FLAGS = {
+  backend: { type: 'string', multiple: true },
+  require: { type: 'string', multiple: true },
+  clause: { type: 'string', multiple: true },
+  seed: { type: 'string' },
+  runs: { type: 'string' },
+  report: { type: 'string' },
+  out: { type: 'string' },
+  list: { type: 'boolean' },
+  mutants: { type: 'boolean' },
+  matrix: { type: 'boolean' },
+} as const;
+
+async function listCommand(): Promise<number> {
+  const rows: string[][] = [];
+  for (const e of listBackends()) {
+    const av = await availability(e);
+    rows.push([e.name, e.dtype, av.available ? `available (${av.device})` : `unavailable: ${av.reason}`, e.description]);
+  }
+  const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
+  for (const r of rows) console.log(`${r[0]!.padEnd(w[0]!)}  ${r[1]!.padEnd(w[1]!)}  ${r[2]!.padEnd(w[2]!)}  ${r[3]}`);
+  return 0;
+}
+
+async function mutantsCommand(matrix: boolean, seed: number, runs: number): Promise<number> {
+  const r = await runMutants({ matrix, seed, runs });
+  const w = Math.max(...MUTANTS.map((m) => m.name.length));
+  const t = Math.max(...MUTANTS.map((m) => m.target.length));
+  console.log(`${'mutant'.padEnd(w)}  ${'target'.padEnd(t)}  result    ${matrix ? 'killed by' : 'what is wrong'}`);
+  for (const o of r.outcomes) {
+    const status = o.targetKilled ? 'killed  ' : o.killedBy.length > 0 ? 'killed* ' : 'SURVIVED';
+    console.log(`${o.mutant.name.padEnd(w)}  ${o.mutant.target.padEnd(t)}  ${status}  ${matrix ? o.killedBy.join(', ') : o.mutant.description}`);
+  }
+  console.log(`\nmutation score: ${r.killed}/${r.total} (${(100 * r.score).toFixed(0)}%)${matrix && r.idleClauses.length > 0 ? `; clauses that killed none: ${r.idleClauses.join(', ')}` : ''}`);
+  return r.outcomes.every((o) => o.targetKilled) ? 0 : 1;
+}
+
 export const command: Command = {
-  summary: '(not built yet)',
-  help: 'backprop conformance: not built yet',
-  async run() {
-    console.error('backprop conformance is not built yet');
-    return 1;
+  summary: 'check backends clause by clause against the formulas (docs/spec.md)',
+  help: HELP,
+  async run(argv) {
+    const { values } = parseFlags(argv, FLAGS);
+    const seed = integerFlag('seed', values.seed, 1, 0);
+    const runs = integerFlag('runs', values.runs, 20, 1);
+    const format: ReportFormat = choiceFlag('report', values.report, REPORT_FORMATS, 'table');
+    let clauses: string[] | undefined;
+    try {
+      clauses = values.clause && values.clause.length > 0 ? selectClauses(values.clause).map((c) => c.id) : undefined;
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    registerBuiltins();
+    const onnxNote = await registerOnnxBackends();
+    if (values.list) {
+      if (onnxNote) console.error(`note: ONNX backends not registered: ${onnxNote}`);
+      return listCommand();
+    }
+    if (values.mutants) return mutantsCommand(values.matrix ?? false, seed, runs);
+
+    const required = [...new Set([...(values.require ?? []), ...requiredBackends()])];
+    const known = new Set(listBackends().map((e) => e.name));
+    const names = values.backend && values.backend.length > 0 ? [...values.backend] : [...known];
+    for (const n of required) if (!names.includes(n)) names.push(n);
+    for (const n of names)
+      if (!known.has(n))
+        throw new UsageError(
+          `unknown backend '${n}'; registered: ${[...known].join(', ')}${onnxNote && n.startsWith('onnx') ? ` (the ONNX backends are missing: ${onnxNote})` : ''}`,
+        );
+
+    const reports: ConformanceReport[] = [];
+    for (const name of names) {
+      const entry = getBackend(name);
+      process.stderr.write(`conformance: ${name} (${entry.dtype}) …\n`);
+      reports.push(
+        await runConformance(entry, {
+          seed,
+          runs,
+          ...(clauses ? { clauses } : {}),
+          required: required.includes(name),
+          onResult: (r) => {
+            if (r.status === 'fail') process.stderr.write(`  ✗ ${r.id}: ${r.message}\n`);
+          },
+        }),
+      );
+    }
+    const text = formatReport(format, reports);
+    if (values.out) {
+      writeFileAtomic(values.out, text);
+      console.log(formatTable(reports));
+      console.log(`\n${format} report written to ${values.out}`);
+    } else process.stdout.write(text);
+    return reports.every((r) => r.passed) ? 0 : 1;
   },
 };

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { bindingDir, bindingLibraries, ortVersion, type Provider, probeProvider } from '@backprop/gpu';
 import { type Command, parseFlags } from '../args.js';
 
@@ -27,6 +28,12 @@ export const command: Command = {
     );
     console.log(
       `XDG_RUNTIME_DIR ${process.env.XDG_RUNTIME_DIR ?? '(unset: WebGPU sessions create /tmp/xdg-runtime-UID and use it)'}`,
+    );
+    // Dawn runs WebGPU over Vulkan: list the Vulkan drivers (ICDs) it can find.
+    const icdDirs = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d'].filter((d) => existsSync(d));
+    const icds = icdDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.json')));
+    console.log(
+      `vulkan ICDs   ${icds.length > 0 ? icds.join(', ') : '(none found: WebGPU needs a Vulkan driver, e.g. mesa-vulkan-drivers)'}`,
     );
     let cpuOk = false;
     for (const p of PROVIDERS) {

@@ -8,7 +8,7 @@ const DEFAULT_OUT = 'runs/experiments';
 
 function helpText(): string {
   const lines = [
-    'backprop experiment NAME [flags]: the document\'s claims as measurements',
+    "backprop experiment NAME [flags]: the document's claims as measurements",
     '',
     `Each experiment writes OUT_DIR/NAME.json (the result, with the command that made it),`,
     'NAME.svg and NAME.png (the chart), prints a table, and shows progress on stderr.',
@@ -37,19 +37,24 @@ function helpText(): string {
 }
 
 export const command: Command = {
-  summary: 'run one of the document\'s claims as an experiment: noise, random-labels, batch-size, activation, linear',
+  summary:
+    "run one of the document's claims as an experiment: noise, random-labels, batch-size, activation, linear",
   help: helpText(),
   async run(argv) {
     const [name, ...rest] = argv;
     if (name === undefined || name.startsWith('-'))
       throw new UsageError(`name an experiment: ${EXPERIMENTS.map((e) => e.name).join(', ')}`);
     const def = EXPERIMENTS.find((e) => e.name === name);
-    if (!def) throw new UsageError(`unknown experiment '${name}'; the experiments are ${EXPERIMENTS.map((e) => e.name).join(', ')}`);
+    if (!def)
+      throw new UsageError(
+        `unknown experiment '${name}'; the experiments are ${EXPERIMENTS.map((e) => e.name).join(', ')}`,
+      );
     const { values, positionals } = parseFlags(rest, experimentOptions(def), true);
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const backend = (values.backend as string | undefined) ?? 'reference';
     const names = await backendNames();
-    if (!names.includes(backend)) throw new UsageError(`--backend must be one of ${names.join(', ')}; got '${backend}'`);
+    if (!names.includes(backend))
+      throw new UsageError(`--backend must be one of ${names.join(', ')}; got '${backend}'`);
     const progress = values.quiet ? silentProgress : progressPrinter();
     const common = {
       seed: integerFlag('seed', values.seed as string | undefined, 1, 0),
@@ -67,7 +72,9 @@ export const command: Command = {
     const result = { command: ['backprop', 'experiment', ...argv].join(' '), ...out.result };
     const files = await writeExperiment(outDir, def.name, result, out.chart, out.extra ?? {});
     console.log(out.table.join('\n'));
-    console.log(`\n${def.name}: ${out.result.seconds.toFixed(1)} s on ${out.result.backend.name} (${out.result.backend.device})`);
+    console.log(
+      `\n${def.name}: ${out.result.seconds.toFixed(1)} s on ${out.result.backend.name} (${out.result.backend.device})`,
+    );
     console.log(`wrote ${[files.json, files.svg, files.png, ...files.extra].join(', ')}`);
     return 0;
   },

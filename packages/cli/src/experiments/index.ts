@@ -7,14 +7,25 @@ import { runLinear } from './linear.js';
 import { runNoise } from './noise.js';
 import { runRandomLabels } from './random-labels.js';
 
-export { ACTIVATION_CLAIM, type ActivationOptions, type ActivationResult, runActivation } from './activation.js';
+export {
+  ACTIVATION_CLAIM,
+  type ActivationOptions,
+  type ActivationResult,
+  runActivation,
+} from './activation.js';
 export { BATCH_SIZE_CLAIM, type BatchSizeOptions, type BatchSizeResult, runBatchSize } from './batch-size.js';
 export type { CommonOptions, ExperimentOutput, ResultHeader } from './common.js';
 export { loadDigits } from './data.js';
 export { collapseAffine, LINEAR_CLAIM, type LinearOptions, type LinearResult, runLinear } from './linear.js';
 export { NOISE_CLAIM, type NoiseOptions, type NoiseResult, runNoise } from './noise.js';
 export { writeExperiment } from './output.js';
-export { RANDOM_LABELS_CLAIM, type RandomLabelsOptions, type RandomLabelsResult, runRandomLabels, shuffleLabels } from './random-labels.js';
+export {
+  RANDOM_LABELS_CLAIM,
+  type RandomLabelsOptions,
+  type RandomLabelsResult,
+  runRandomLabels,
+  shuffleLabels,
+} from './random-labels.js';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -33,16 +44,25 @@ export interface ExperimentDefinition {
   run(values: Values, common: CommonOptions): Promise<ExperimentOutput>;
 }
 
-const int = (v: Values, name: string, fallback: number, min = 1) => integerFlag(name, v[name] as string | undefined, fallback, min);
-const pos = (v: Values, name: string, fallback: number) => positiveFlag(name, v[name] as string | undefined, fallback);
+const int = (v: Values, name: string, fallback: number, min = 1) =>
+  integerFlag(name, v[name] as string | undefined, fallback, min);
+const pos = (v: Values, name: string, fallback: number) =>
+  positiveFlag(name, v[name] as string | undefined, fallback);
 
 /** Parse "784-16-16-10,784-16-16-16-16-10" into layer sizes. */
 function shapesFlag(value: string | undefined, fallback: number[][]): number[][] {
   if (value === undefined) return fallback;
   const shapes = value.split(',').map((s) => s.trim().split('-').map(Number));
   for (const s of shapes)
-    if (s.length < 2 || s[0] !== 784 || s[s.length - 1] !== 10 || !s.every((n) => Number.isInteger(n) && n >= 1))
-      throw new UsageError(`--shapes takes comma-separated layer sizes from 784 to 10, e.g. 784-16-16-10,784-32-10; got '${value}'`);
+    if (
+      s.length < 2 ||
+      s[0] !== 784 ||
+      s[s.length - 1] !== 10 ||
+      !s.every((n) => Number.isInteger(n) && n >= 1)
+    )
+      throw new UsageError(
+        `--shapes takes comma-separated layer sizes from 784 to 10, e.g. 784-16-16-10,784-32-10; got '${value}'`,
+      );
   return shapes;
 }
 
@@ -116,7 +136,7 @@ export const EXPERIMENTS: readonly ExperimentDefinition[] = [
       { name: 'validation-count', help: 'validation examples scored each epoch (default 10000)' },
       { name: 'test-count', help: 'test examples (default 10000)' },
       { name: 'eta', help: 'learning rate η, the same for every batch size (default 3)' },
-      { name: 'gradient-samples', help: 'mini-batches per size for the gradient error (default 50)' },
+      { name: 'gradient-samples', help: 'mini-batches per size for the gradient error (default 200)' },
       { name: 'gradient-count', help: 'examples in the full gradient ∇C (default 10000)' },
     ],
     run: (v, common) =>
@@ -128,7 +148,7 @@ export const EXPERIMENTS: readonly ExperimentDefinition[] = [
         validationCount: int(v, 'validation-count', 10000),
         testCount: int(v, 'test-count', 10000),
         eta: pos(v, 'eta', 3),
-        gradientSamples: int(v, 'gradient-samples', 50),
+        gradientSamples: int(v, 'gradient-samples', 200),
         gradientCount: int(v, 'gradient-count', 10000),
       }),
   },
@@ -142,8 +162,11 @@ export const EXPERIMENTS: readonly ExperimentDefinition[] = [
       { name: 'validation-count', help: 'validation examples scored at each probe (default 2000)' },
       { name: 'test-count', help: 'test examples (default 10000)' },
       { name: 'batch-size', help: 'mini-batch size (default 10)' },
-      { name: 'cost', help: 'cross-entropy (softmax output, default) or quadratic (activation at the output too)' },
-      { name: 'eta-sigmoid', help: 'η of the sigmoid networks (default 3)' },
+      {
+        name: 'cost',
+        help: 'cross-entropy (softmax output, default) or quadratic (activation at the output too)',
+      },
+      { name: 'eta-sigmoid', help: 'η of the sigmoid networks (default 0.5)' },
       { name: 'eta-relu', help: 'η of the ReLU networks (default 0.1)' },
       { name: 'probe-count', help: 'training examples in the fixed gradient batch (default 1000)' },
       { name: 'probes', help: 'gradient measurements per run (default 30)' },
@@ -160,8 +183,13 @@ export const EXPERIMENTS: readonly ExperimentDefinition[] = [
         validationCount: int(v, 'validation-count', 2000),
         testCount: int(v, 'test-count', 10000),
         batchSize: int(v, 'batch-size', 10),
-        cost: choiceFlag('cost', v.cost as string | undefined, ['cross-entropy', 'quadratic'] as const, 'cross-entropy'),
-        etaSigmoid: pos(v, 'eta-sigmoid', 3),
+        cost: choiceFlag(
+          'cost',
+          v.cost as string | undefined,
+          ['cross-entropy', 'quadratic'] as const,
+          'cross-entropy',
+        ),
+        etaSigmoid: pos(v, 'eta-sigmoid', 0.5),
         etaRelu: pos(v, 'eta-relu', 0.1),
         probeCount: int(v, 'probe-count', 1000),
         probes: int(v, 'probes', 30),
@@ -169,7 +197,8 @@ export const EXPERIMENTS: readonly ExperimentDefinition[] = [
   },
   {
     name: 'linear',
-    summary: 'identity activation against sigmoid; collapse the deep identity net into one affine map (lin.collapse)',
+    summary:
+      'identity activation against sigmoid; collapse the deep identity net into one affine map (lin.collapse)',
     flags: [
       { name: 'epochs', help: 'epochs (default 5)' },
       { name: 'train-count', help: 'training examples (default 50000)' },

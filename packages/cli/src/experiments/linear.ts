@@ -1,8 +1,21 @@
-import { type Activation, createReferenceBackend, evaluate, initParams, type NetworkSpec, type Params } from '@backprop/core';
+import {
+  type Activation,
+  createReferenceBackend,
+  evaluate,
+  initParams,
+  type NetworkSpec,
+  type Params,
+} from '@backprop/core';
 import { fillInputs } from '@backprop/data';
 import type { TopLevelSpec } from 'vega-lite';
 import { backendInfo, createBackend } from './backends.js';
-import { type CommonOptions, type ExperimentOutput, type ResultHeader, textTable, trainWithProgress } from './common.js';
+import {
+  type CommonOptions,
+  type ExperimentOutput,
+  type ResultHeader,
+  textTable,
+  trainWithProgress,
+} from './common.js';
 import { loadDigits } from './data.js';
 
 export const LINEAR_CLAIM =
@@ -27,7 +40,11 @@ export interface LinearRun {
   readonly activation: Activation;
   readonly sizes: number[];
   readonly eta: number;
-  readonly epochs: { readonly epoch: number; readonly trainCost: number; readonly validationAccuracy: number }[];
+  readonly epochs: {
+    readonly epoch: number;
+    readonly trainCost: number;
+    readonly validationAccuracy: number;
+  }[];
   readonly testAccuracy: number;
   readonly testCost: number;
 }
@@ -51,7 +68,10 @@ export interface CollapseCheck {
 
 /** The JSON result of the linear experiment. */
 export interface LinearResult extends ResultHeader {
-  readonly config: Omit<LinearOptions, 'progress' | 'dataDir'> & { readonly cost: string; readonly init: string };
+  readonly config: Omit<LinearOptions, 'progress' | 'dataDir'> & {
+    readonly cost: string;
+    readonly init: string;
+  };
   readonly runs: LinearRun[];
   readonly collapse: CollapseCheck;
 }
@@ -107,7 +127,11 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
       const spec: NetworkSpec = { sizes, activation, cost };
       const eta = activation === 'identity' ? options.etaIdentity : options.etaSigmoid;
       const name = `${activation} ${sizes.join('-')}`;
-      const backend = await createBackend(options.backend, spec, initParams(spec, options.seed, 'scaled-normal'));
+      const backend = await createBackend(
+        options.backend,
+        spec,
+        initParams(spec, options.seed, 'scaled-normal'),
+      );
       info = backendInfo(backend);
       const trained = await trainWithProgress(backend, digits.train, {
         epochs: options.epochs,
@@ -124,7 +148,11 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
         activation,
         sizes,
         eta,
-        epochs: trained.epochs.map((e) => ({ epoch: e.epoch, trainCost: e.trainCost, validationAccuracy: e.validation?.accuracy ?? Number.NaN })),
+        epochs: trained.epochs.map((e) => ({
+          epoch: e.epoch,
+          trainCost: e.trainCost,
+          validationAccuracy: e.validation?.accuracy ?? Number.NaN,
+        })),
         testAccuracy: test.accuracy,
         testCost: test.cost,
       });
@@ -134,7 +162,11 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
       } else await backend.dispose();
     }
     const deep = plan[0]!;
-    const collapsedSpec: NetworkSpec = { sizes: [deep.sizes[0]!, deep.sizes[deep.sizes.length - 1]!], activation: 'identity', cost };
+    const collapsedSpec: NetworkSpec = {
+      sizes: [deep.sizes[0]!, deep.sizes[deep.sizes.length - 1]!],
+      activation: 'identity',
+      cost,
+    };
     const collapsed = createReferenceBackend(collapsedSpec, collapseAffine(deep.sizes, deepParams!)); // lin.collapse
     const collapse = await compareOnTest(deepBackend!, collapsed, digits.test, options.scatterCount);
     const collapsedAccuracy = (await evaluate(collapsed, digits.test)).accuracy;
@@ -143,7 +175,12 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
       claim: LINEAR_CLAIM,
       createdAt: new Date().toISOString(),
       backend: info,
-      data: { source: digits.source, train: digits.train.count, validation: digits.validation.count, test: digits.test.count },
+      data: {
+        source: digits.source,
+        train: digits.train.count,
+        validation: digits.validation.count,
+        test: digits.test.count,
+      },
       seconds: (performance.now() - t0) / 1000,
       config: {
         seed: options.seed,
@@ -160,7 +197,12 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
         init: 'scaled-normal: w ~ N(0, 1/n_in), b ~ N(0, 1)',
       },
       runs,
-      collapse: { deep: `identity ${deep.sizes.join('-')}`, collapsed: `affine ${collapsedSpec.sizes.join('→')}`, ...collapse, collapsedAccuracy },
+      collapse: {
+        deep: `identity ${deep.sizes.join('-')}`,
+        collapsed: `affine ${collapsedSpec.sizes.join('→')}`,
+        ...collapse,
+        collapsedAccuracy,
+      },
     };
     return { result, chart: linearChart(result), table: linearTable(result) };
   } finally {
@@ -212,7 +254,13 @@ export function linearTable(r: LinearResult): string[] {
   return [
     ...textTable([
       ['network', 'η', 'test acc', 'test cost', 'best val acc'],
-      ...r.runs.map((run) => [run.name, run.eta, run.testAccuracy, run.testCost, Math.max(...run.epochs.map((e) => e.validationAccuracy))]),
+      ...r.runs.map((run) => [
+        run.name,
+        run.eta,
+        run.testAccuracy,
+        run.testCost,
+        Math.max(...run.epochs.map((e) => e.validationAccuracy)),
+      ]),
     ]),
     `lin.collapse: ${c.deep} as one ${c.collapsed}: max |Δa^L| = ${c.maxAbsDifference.toExponential(2)} (outputs up to ${c.maxAbsOutput.toFixed(3)}), same prediction on ${c.samePrediction}/${c.count}, collapsed map's test accuracy ${c.collapsedAccuracy}`,
   ];
@@ -221,14 +269,16 @@ export function linearTable(r: LinearResult): string[] {
 /** Validation accuracy per epoch of the three networks, and the deep identity net against its collapsed map. */
 export function linearChart(r: LinearResult): TopLevelSpec {
   const names = r.runs.map((run) => run.name);
-  const acc = r.runs.flatMap((run) => run.epochs.map((e) => ({ run: run.name, epoch: e.epoch, accuracy: e.validationAccuracy })));
+  const acc = r.runs.flatMap((run) =>
+    run.epochs.map((e) => ({ run: run.name, epoch: e.epoch, accuracy: e.validationAccuracy })),
+  );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: 'Without non-linearity, depth adds nothing',
       subtitle: `η = ${r.config.etaIdentity} (identity), ${r.config.etaSigmoid} (sigmoid); batch ${r.config.batchSize}; ${r.config.epochs} epochs of ${r.data.train}`,
     },
-    config: { font: 'DejaVu Sans', legend: { orient: 'bottom', columns: 1 } },
+    config: { font: 'DejaVu Sans', legend: { orient: 'bottom', columns: 1, labelLimit: 400 } },
     hconcat: [
       {
         data: { values: acc },
@@ -237,8 +287,18 @@ export function linearChart(r: LinearResult): TopLevelSpec {
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
-          y: { field: 'accuracy', type: 'quantitative', title: 'validation accuracy', scale: { zero: false } },
-          color: { field: 'run', type: 'nominal', title: null, scale: { domain: names, range: ['#d62728', '#ff9896', '#1f77b4'] } },
+          y: {
+            field: 'accuracy',
+            type: 'quantitative',
+            title: 'validation accuracy',
+            scale: { zero: false },
+          },
+          color: {
+            field: 'run',
+            type: 'nominal',
+            title: null,
+            scale: { domain: names, range: ['#d62728', '#ff9896', '#1f77b4'] },
+          },
         },
       },
       {
@@ -250,7 +310,10 @@ export function linearChart(r: LinearResult): TopLevelSpec {
           x: { field: 'deep', type: 'quantitative', title: `output of ${r.collapse.deep}` },
           y: { field: 'collapsed', type: 'quantitative', title: 'output of W x + b (collapsed)' },
         },
-        title: { text: `lin.collapse: max |Δ| = ${r.collapse.maxAbsDifference.toExponential(1)}`, fontSize: 11 },
+        title: {
+          text: `lin.collapse: max |Δ| = ${r.collapse.maxAbsDifference.toExponential(1)}`,
+          fontSize: 11,
+        },
       },
     ],
   } as TopLevelSpec;

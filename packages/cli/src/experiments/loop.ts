@@ -9,8 +9,8 @@ export interface ProbedSgdOptions {
   readonly eta: number;
   /** Shuffle seed: epoch e uses `epochSeed(seed, e)`, as `train` does, so runs see the same batches. */
   readonly seed: number;
-  /** Call `probe` before the first step, every `probeEvery` steps and after the last step. */
-  readonly probeEvery: number;
+  /** Call `probe` before the first step, after each step s with `probeAt(s)`, and after the last step. */
+  readonly probeAt: (step: number) => boolean;
   /** Measure something about the network at `step` (steps done so far); awaited, so it may use the backend. */
   readonly probe: (step: number, epoch: number) => Promise<void>;
   readonly label?: string;
@@ -30,8 +30,12 @@ export interface ProbedSgdResult {
  * once) so that the loop can stop between steps and await a measurement, which the
  * callbacks of `train` cannot. The batches are the ones `train` would draw from the same seed.
  */
-export async function sgdWithProbes(backend: Backend, data: DataSet, options: ProbedSgdOptions): Promise<ProbedSgdResult> {
-  const { epochs, batchSize, eta, probeEvery } = options;
+export async function sgdWithProbes(
+  backend: Backend,
+  data: DataSet,
+  options: ProbedSgdOptions,
+): Promise<ProbedSgdResult> {
+  const { epochs, batchSize, eta, probeAt } = options;
   const n0 = backend.spec.sizes[0]!;
   const nL = backend.spec.sizes[backend.spec.sizes.length - 1]!;
   const perEpoch = Math.ceil(data.count / batchSize);
@@ -50,9 +54,11 @@ export async function sgdWithProbes(backend: Backend, data: DataSet, options: Pr
       const cost = await backend.step({ size: indices.length, x, y }, sgd); // sgd.step
       sgdMs += performance.now() - t;
       if (!Number.isFinite(cost))
-        throw new Error(`${options.label ?? 'training'}: the cost became ${cost} at step ${step + 1} with η = ${eta}; use a smaller η`);
+        throw new Error(
+          `${options.label ?? 'training'}: the cost became ${cost} at step ${step + 1} with η = ${eta}; use a smaller η`,
+        );
       costs[step++] = cost;
-      if (step % probeEvery === 0 && step < costs.length) await options.probe(step, epoch);
+      if (step < costs.length && probeAt(step)) await options.probe(step, epoch);
       options.progress?.(options.label ?? 'training', step, costs.length);
     }
   }

@@ -51,8 +51,16 @@ export interface AnswerStats {
 
 /** The JSON result of the noise experiment. */
 export interface NoiseResult extends ResultHeader {
-  readonly config: Omit<NoiseOptions, 'model' | 'progress' | 'dataDir'> & { readonly modelGiven: boolean; readonly noise: string };
-  readonly network: { readonly sizes: number[]; readonly activation: string; readonly cost: string; readonly testAccuracy: number };
+  readonly config: Omit<NoiseOptions, 'model' | 'progress' | 'dataDir'> & {
+    readonly modelGiven: boolean;
+    readonly noise: string;
+  };
+  readonly network: {
+    readonly sizes: number[];
+    readonly activation: string;
+    readonly cost: string;
+    readonly testAccuracy: number;
+  };
   readonly noise: AnswerStats;
   readonly digits: AnswerStats & { readonly accuracy: number };
 }
@@ -88,7 +96,10 @@ async function answers(
   return { max, margin, argmax };
 }
 
-function summarise(a: { max: Float64Array; margin: Float64Array; argmax: Uint8Array }, classes: number): AnswerStats {
+function summarise(
+  a: { max: Float64Array; margin: Float64Array; argmax: Uint8Array },
+  classes: number,
+): AnswerStats {
   const predicted = new Array<number>(classes).fill(0);
   for (const c of a.argmax) predicted[c]!++;
   let above05 = 0;
@@ -117,14 +128,24 @@ function summarise(a: { max: Float64Array; margin: Float64Array; argmax: Uint8Ar
  * uniform noise (every pixel U(0, 1), seeded) and `samples` real test digits, and compare
  * the largest output activation and the predicted class of each.
  */
-export async function runNoise(options: NoiseOptions): Promise<ExperimentOutput<NoiseResult> & { model: Model }> {
+export async function runNoise(
+  options: NoiseOptions,
+): Promise<ExperimentOutput<NoiseResult> & { model: Model }> {
   const t0 = performance.now();
-  const digits = loadDigits({ trainCount: options.trainCount, dataDir: options.dataDir, testCount: undefined });
+  const digits = loadDigits({
+    trainCount: options.trainCount,
+    dataDir: options.dataDir,
+    testCount: undefined,
+  });
   const spec = options.model?.spec ?? DOCUMENT_SPEC;
   if (spec.sizes[0] !== digits.test.inputSize || spec.sizes[spec.sizes.length - 1] !== digits.test.classes)
-    throw new RangeError(`the model's sizes ${spec.sizes.join('-')} do not fit ${digits.test.inputSize} inputs and ${digits.test.classes} classes`);
+    throw new RangeError(
+      `the model's sizes ${spec.sizes.join('-')} do not fit ${digits.test.inputSize} inputs and ${digits.test.classes} classes`,
+    );
   if (options.samples > digits.test.count)
-    throw new RangeError(`--samples must be at most ${digits.test.count} (the test digits available), got ${options.samples}`);
+    throw new RangeError(
+      `--samples must be at most ${digits.test.count} (the test digits available), got ${options.samples}`,
+    );
   const params = options.model?.params ?? initParams(spec, options.seed, 'normal');
   const backend = await createBackend(options.backend, spec, params);
   try {
@@ -171,7 +192,12 @@ export async function runNoise(options: NoiseOptions): Promise<ExperimentOutput<
       claim: NOISE_CLAIM,
       createdAt: new Date().toISOString(),
       backend: backendInfo(backend),
-      data: { source: digits.source, train: options.model ? 0 : digits.train.count, validation: 0, test: digits.test.count },
+      data: {
+        source: digits.source,
+        train: options.model ? 0 : digits.train.count,
+        validation: 0,
+        test: digits.test.count,
+      },
       seconds: (performance.now() - t0) / 1000,
       config: {
         seed: options.seed,
@@ -198,7 +224,16 @@ export async function runNoise(options: NoiseOptions): Promise<ExperimentOutput<
 export function noiseTable(r: NoiseResult): string[] {
   const row = (name: string, s: AnswerStats) => {
     const top = s.predicted.indexOf(Math.max(...s.predicted));
-    return [name, s.count, s.meanMax, s.medianMax, s.meanMargin, s.above05, s.above09, `${top} (${((s.predicted[top]! / s.count) * 100).toFixed(1)}%)`];
+    return [
+      name,
+      s.count,
+      s.meanMax,
+      s.medianMax,
+      s.meanMargin,
+      s.above05,
+      s.above09,
+      `${top} (${((s.predicted[top]! / s.count) * 100).toFixed(1)}%)`,
+    ];
   };
   return [
     `network ${r.network.sizes.join('-')} ${r.network.activation}, test accuracy ${(r.network.testAccuracy * 100).toFixed(2)}%`,
@@ -221,14 +256,19 @@ export function noiseChart(r: NoiseResult): TopLevelSpec {
     ...r.noise.predicted.map((c, k) => ({ set: sets[0], class: k, fraction: c / r.noise.count })),
     ...r.digits.predicted.map((c, k) => ({ set: sets[1], class: k, fraction: c / r.digits.count })),
   ];
-  const color = { field: 'set', type: 'nominal', title: 'input', scale: { domain: sets, range: ['#d62728', '#1f77b4'] } };
+  const color = {
+    field: 'set',
+    type: 'nominal',
+    title: 'input',
+    scale: { domain: sets, range: ['#d62728', '#1f77b4'] },
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `What a trained ${r.network.sizes.join('-')} network answers to noise`,
       subtitle: `${r.noise.count} uniform-noise images vs ${r.digits.count} test digits; test accuracy ${(r.network.testAccuracy * 100).toFixed(1)}%`,
     },
-    config: { font: 'DejaVu Sans', legend: { orient: 'bottom' } },
+    config: { font: 'DejaVu Sans', legend: { orient: 'bottom', labelLimit: 400 } },
     hconcat: [
       {
         data: { values: hist },
@@ -236,7 +276,12 @@ export function noiseChart(r: NoiseResult): TopLevelSpec {
         width: 340,
         height: 220,
         encoding: {
-          x: { field: 'lo', type: 'quantitative', title: 'largest output activation max_j a^L_j', scale: { domain: [0, 1] } },
+          x: {
+            field: 'lo',
+            type: 'quantitative',
+            title: 'largest output activation max_j a^L_j',
+            scale: { domain: [0, 1] },
+          },
           x2: { field: 'hi' },
           y: { field: 'fraction', type: 'quantitative', title: 'fraction of inputs', stack: null },
           y2: { datum: 0 },

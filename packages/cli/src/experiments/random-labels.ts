@@ -2,7 +2,13 @@ import { DOCUMENT_SPEC, type EpochPoint, initParams } from '@backprop/core';
 import { type DataSet, deriveSeed, makeDataSet, Rng } from '@backprop/data';
 import type { TopLevelSpec } from 'vega-lite';
 import { backendInfo, createBackend } from './backends.js';
-import { type CommonOptions, type ExperimentOutput, type ResultHeader, textTable, trainWithProgress } from './common.js';
+import {
+  type CommonOptions,
+  type ExperimentOutput,
+  type ResultHeader,
+  textTable,
+  trainWithProgress,
+} from './common.js';
 import { loadDigits } from './data.js';
 import { fitLine, mean } from './stats.js';
 
@@ -34,13 +40,21 @@ export interface LabelRun {
   readonly lateSlopePer1000: number;
   readonly lateR2: number;
   /** After each epoch: accuracy on the training examples with the labels trained on, and on real test labels. */
-  readonly epochs: { readonly epoch: number; readonly trainCost: number; readonly fitAccuracy: number; readonly testAccuracy: number }[];
+  readonly epochs: {
+    readonly epoch: number;
+    readonly trainCost: number;
+    readonly fitAccuracy: number;
+    readonly testAccuracy: number;
+  }[];
   readonly seconds: number;
 }
 
 /** The JSON result of the random-labels experiment. */
 export interface RandomLabelsResult extends ResultHeader {
-  readonly config: Omit<RandomLabelsOptions, 'progress' | 'dataDir'> & { readonly network: string; readonly init: string };
+  readonly config: Omit<RandomLabelsOptions, 'progress' | 'dataDir'> & {
+    readonly network: string;
+    readonly init: string;
+  };
   /** Cost of always answering the class frequencies p_j (the best constant output): ½ Σ_j p_j (1 − p_j). */
   readonly constantCost: number;
   readonly runs: LabelRun[];
@@ -59,9 +73,15 @@ export function shuffleLabels(data: DataSet, seed: number): DataSet {
  * order: once on the true labels, once on the same images with the labels shuffled, and
  * record every step's cost.
  */
-export async function runRandomLabels(options: RandomLabelsOptions): Promise<ExperimentOutput<RandomLabelsResult>> {
+export async function runRandomLabels(
+  options: RandomLabelsOptions,
+): Promise<ExperimentOutput<RandomLabelsResult>> {
   const t0 = performance.now();
-  const digits = loadDigits({ trainCount: options.trainCount, testCount: options.testCount, dataDir: options.dataDir });
+  const digits = loadDigits({
+    trainCount: options.trainCount,
+    testCount: options.testCount,
+    dataDir: options.dataDir,
+  });
   const spec = DOCUMENT_SPEC;
   const params = initParams(spec, options.seed, 'normal');
   const sets: [LabelRun['labels'], DataSet][] = [
@@ -78,7 +98,6 @@ export async function runRandomLabels(options: RandomLabelsOptions): Promise<Exp
     const backend = await createBackend(options.backend, spec, params);
     info = backendInfo(backend);
     try {
-      const costs: number[] = [];
       const r0 = performance.now();
       const trained = await trainWithProgress(backend, data, {
         epochs: options.epochs,
@@ -89,9 +108,8 @@ export async function runRandomLabels(options: RandomLabelsOptions): Promise<Exp
         test: digits.test,
         logEvery: options.window,
         label: `random-labels: ${labels} labels`,
-        progress: (label, done, total) => options.progress?.(label, done, total),
+        progress: options.progress,
       });
-      for (const p of trained.steps) costs.push(p.cost);
       runs.push(describeRun(labels, trained.steps, trained.epochs, (performance.now() - r0) / 1000));
     } finally {
       await backend.dispose();
@@ -135,7 +153,13 @@ function describeRun(
   const early = curve.filter((p) => p.step <= tenth);
   const late = curve.filter((p) => p.step > tenth);
   const atTenth = early.length > 0 ? early[early.length - 1]!.cost : first.cost;
-  const fit = late.length >= 2 ? fitLine(late.map((p) => p.step), late.map((p) => p.cost)) : { slope: Number.NaN, r2: Number.NaN };
+  const fit =
+    late.length >= 2
+      ? fitLine(
+          late.map((p) => p.step),
+          late.map((p) => p.cost),
+        )
+      : { slope: Number.NaN, r2: Number.NaN };
   return {
     labels,
     curve,
@@ -161,10 +185,30 @@ export function randomLabelsTable(r: RandomLabelsResult): string[] {
     `${r.config.network}; ${r.data.train} training examples, ${r.config.epochs} epochs, batch ${r.config.batchSize}, η = ${r.config.eta}`,
     `cost of answering the class frequencies: ${r.constantCost.toFixed(4)}`,
     ...textTable([
-      ['labels', 'first cost', 'after epoch 1', 'final cost', 'fall in first 10%', 'late slope/1000', 'late R²', 'fit acc', 'test acc'],
+      [
+        'labels',
+        'first cost',
+        'after epoch 1',
+        'final cost',
+        'fall in first 10%',
+        'late slope/1000',
+        'late R²',
+        'fit acc',
+        'test acc',
+      ],
       ...r.runs.map((run) => {
         const e = run.epochs[run.epochs.length - 1]!;
-        return [run.labels, run.firstCost, run.costAfterEpoch1, run.finalCost, run.dropInFirstTenth, run.lateSlopePer1000, run.lateR2, e.fitAccuracy, e.testAccuracy];
+        return [
+          run.labels,
+          run.firstCost,
+          run.costAfterEpoch1,
+          run.finalCost,
+          run.dropInFirstTenth,
+          run.lateSlopePer1000,
+          run.lateR2,
+          e.fitAccuracy,
+          e.testAccuracy,
+        ];
       }),
     ]),
   ];
@@ -173,12 +217,29 @@ export function randomLabelsTable(r: RandomLabelsResult): string[] {
 /** Cost per step for both runs (with the constant-output cost as a rule), and accuracy per epoch. */
 export function randomLabelsChart(r: RandomLabelsResult): TopLevelSpec {
   const names = r.runs.map((run) => `${run.labels} labels`);
-  const color = { field: 'run', type: 'nominal', title: null, scale: { domain: names, range: ['#1f77b4', '#d62728'] } };
-  const cost = r.runs.flatMap((run) => run.curve.map((p) => ({ run: `${run.labels} labels`, step: p.step, cost: p.cost })));
+  const color = {
+    field: 'run',
+    type: 'nominal',
+    title: null,
+    scale: { domain: names, range: ['#1f77b4', '#d62728'] },
+  };
+  const cost = r.runs.flatMap((run) =>
+    run.curve.map((p) => ({ run: `${run.labels} labels`, step: p.step, cost: p.cost })),
+  );
   const acc = r.runs.flatMap((run) =>
     run.epochs.flatMap((e) => [
-      { run: `${run.labels} labels`, epoch: e.epoch, accuracy: e.fitAccuracy, on: 'training examples, labels trained on' },
-      { run: `${run.labels} labels`, epoch: e.epoch, accuracy: e.testAccuracy, on: 'test digits, true labels' },
+      {
+        run: `${run.labels} labels`,
+        epoch: e.epoch,
+        accuracy: e.fitAccuracy,
+        on: 'training examples, labels trained on',
+      },
+      {
+        run: `${run.labels} labels`,
+        epoch: e.epoch,
+        accuracy: e.testAccuracy,
+        on: 'test digits, true labels',
+      },
     ]),
   );
   return {
@@ -187,7 +248,7 @@ export function randomLabelsChart(r: RandomLabelsResult): TopLevelSpec {
       text: 'Training cost on true and on shuffled labels',
       subtitle: `${r.config.network}, ${r.data.train} examples, batch ${r.config.batchSize}, η = ${r.config.eta}; each point is the mean of ${r.config.window} steps`,
     },
-    config: { font: 'DejaVu Sans', legend: { orient: 'bottom' } },
+    config: { font: 'DejaVu Sans', legend: { orient: 'bottom', labelLimit: 400 } },
     hconcat: [
       {
         width: 420,
@@ -210,6 +271,17 @@ export function randomLabelsChart(r: RandomLabelsResult): TopLevelSpec {
         ],
       },
       {
+        data: { values: cost.filter((p) => p.run === 'shuffled labels') },
+        width: 300,
+        height: 260,
+        title: { text: 'shuffled labels, y axis zoomed', fontSize: 11 },
+        mark: { type: 'line', strokeWidth: 1, color: '#d62728' },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'SGD step' },
+          y: { field: 'cost', type: 'quantitative', title: 'mini-batch cost', scale: { zero: false } },
+        },
+      },
+      {
         data: { values: acc },
         width: 300,
         height: 260,
@@ -218,7 +290,12 @@ export function randomLabelsChart(r: RandomLabelsResult): TopLevelSpec {
           x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
           y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { domain: [0, 1] } },
           color,
-          strokeDash: { field: 'on', type: 'nominal', title: null },
+          strokeDash: {
+            field: 'on',
+            type: 'nominal',
+            title: null,
+            legend: { symbolType: 'stroke', symbolStrokeColor: 'black' },
+          },
         },
       },
     ],

@@ -33,7 +33,12 @@ export function histogram(xs: ArrayLike<number>, lo: number, hi: number, bins: n
     const b = Math.floor((xs[i]! - lo) / width);
     counts[Math.max(0, Math.min(bins - 1, b))]!++;
   }
-  return counts.map((count, b) => ({ lo: lo + b * width, hi: lo + (b + 1) * width, count, fraction: count / xs.length }));
+  return counts.map((count, b) => ({
+    lo: lo + b * width,
+    hi: lo + (b + 1) * width,
+    count,
+    fraction: count / xs.length,
+  }));
 }
 
 /** Least-squares line y ≈ intercept + slope·x and its coefficient of determination R². */

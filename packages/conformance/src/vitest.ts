@@ -1,0 +1,51 @@
+/**
+ * `@backprop/conformance/vitest`: the suite as vitest tests, one per clause, titled with the clause
+ * id and the backend's name.
+ */
+import { afterAll, beforeAll, describe, test } from 'vitest';
+import { selectClauses } from './clauses/index.js';
+import { type BackendEntry, requiredBackends } from './registry.js';
+import { type ConformanceOptions, ConformanceSession, resolveTarget, type TargetInfo } from './runner.js';
+
+/** Options of {@link describeConformance}. */
+export interface DescribeConformanceOptions extends ConformanceOptions {
+  /** Per-test timeout; default 120 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Define one vitest test per clause for `entry`, titled `<clause id> [<backend>] <title>`. When the
+ * backend is unavailable each test is skipped with the reason, unless the backend is required
+ * (`options.required`, or named in BACKPROP_REQUIRE_BACKENDS): then each test fails.
+ */
+export function describeConformance(entry: BackendEntry, options: DescribeConformanceOptions = {}): void {
+  const required = options.required ?? requiredBackends().includes(entry.name);
+  describe(`conformance: ${entry.name} (${entry.dtype})`, () => {
+    let info: TargetInfo | undefined;
+    let session: ConformanceSession | undefined;
+    beforeAll(async () => {
+      info = await resolveTarget(entry);
+      session = new ConformanceSession(info, options);
+    }, options.timeoutMs ?? 120_000);
+    afterAll(async () => {
+      await session?.dispose();
+    });
+    for (const clause of selectClauses(options.clauses)) {
+      test(
+        `${clause.id} [${entry.name}] ${clause.title}`,
+        async (ctx) => {
+          if (!info || !session) throw new Error(`the conformance session for ${entry.name} did not start`);
+          if (!info.available) {
+            if (required) throw new Error(`required backend '${entry.name}' is unavailable: ${info.reason}`);
+            ctx.skip(`${entry.name} unavailable: ${info.reason}`);
+          }
+          const r = await session.run(clause);
+          if (r.status === 'skip') ctx.skip(r.message);
+          if (r.status === 'fail')
+            throw new Error(`${clause.id} fails on ${entry.name} (${clause.section}): ${r.message}${r.counterexample ? `\ncounterexample:\n${r.counterexample}` : ''}`);
+        },
+        options.timeoutMs ?? 120_000,
+      );
+    }
+  });
+}
