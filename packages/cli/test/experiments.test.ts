@@ -6,6 +6,7 @@ import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../src/args.js';
 import { command } from '../src/commands/experiment.js';
+import { batchGradient } from '../src/experiments/gradients.js';
 import {
   collapseAffine,
   loadDigits,
@@ -17,6 +18,7 @@ import {
   shuffleLabels,
   writeExperiment,
 } from '../src/experiments/index.js';
+import { leastSquaresAffine } from '../src/experiments/least-squares.js';
 import { histogram } from '../src/experiments/stats.js';
 
 // Structural checks only: files written, shapes, every number finite. Whether a claim holds is
@@ -190,6 +192,27 @@ describe('linear', () => {
     for (let i = 0; i < 30; i++) expect(one[i]).toBeCloseTo(deep[i]!, 10);
   });
 
+  it('solves least squares: at the solution ∂C/∂W = −λW and ∂C/∂b = 0', async () => {
+    const { train } = loadDigits({ trainCount: 400 });
+    const ridge = 1e-3;
+    const p = leastSquaresAffine(train, ridge);
+    const backend = createReferenceBackend(
+      { sizes: [784, 10], activation: 'identity', cost: 'quadratic' },
+      p,
+    );
+    const idx = Uint32Array.from({ length: 400 }, (_, i) => i);
+    const g = await batchGradient(backend, train, idx);
+    let worst = 0;
+    let scale = 0;
+    for (let i = 0; i < 7840; i++) {
+      worst = Math.max(worst, Math.abs(g.weights[0]![i]! + ridge * p.weights[0]![i]!));
+      scale = Math.max(scale, Math.abs(ridge * p.weights[0]![i]!));
+    }
+    for (const gb of g.biases[0]!) worst = Math.max(worst, Math.abs(gb));
+    expect(scale).toBeGreaterThan(1e-6); // the ridge term is not trivially zero
+    expect(worst).toBeLessThan(1e-9);
+  });
+
   it('trains three networks and checks the collapse on the test set', async () => {
     const out = await runLinear({
       ...common,
@@ -201,6 +224,7 @@ describe('linear', () => {
       etaIdentity: 0.01,
       etaSigmoid: 3,
       scatterCount: 20,
+      ridge: 1e-6,
     });
     const r = out.result;
     expect(r.runs.map((x) => x.name)).toEqual([
@@ -211,6 +235,8 @@ describe('linear', () => {
     expect(r.collapse.count).toBe(200);
     expect(r.collapse.sample).toHaveLength(200);
     expect(r.collapse.samePrediction).toBeLessThanOrEqual(200);
+    expect(r.runs.every((run) => run.trainCost > 0)).toBe(true);
+    expect(r.bestAffine.trainCost).toBeGreaterThan(0);
     await expectFiles('linear', out);
   }, 30_000);
 });

@@ -1,4 +1,4 @@
-import { type Backend, type NetworkSpec, type Params, createReferenceBackend } from '@backprop/core';
+import { type Backend, createReferenceBackend, type NetworkSpec, type Params } from '@backprop/core';
 import { type BackendEntry, listBackends, registerBackend } from './registry.js';
 
 /** The float64 reference backend of @backprop/core, always available. */

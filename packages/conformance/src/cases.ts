@@ -34,7 +34,9 @@ export interface CaseShape {
 
 /** Values k/denominator in [lo, hi]; shrinks towards 0. */
 export function grid(lo: number, hi: number, denominator = 64): fc.Arbitrary<number> {
-  return fc.integer({ min: Math.ceil(lo * denominator), max: Math.floor(hi * denominator) }).map((k) => k / denominator);
+  return fc
+    .integer({ min: Math.ceil(lo * denominator), max: Math.floor(hi * denominator) })
+    .map((k) => k / denominator);
 }
 
 const ALL_ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu', 'identity'];
@@ -42,7 +44,9 @@ const ALL_COSTS: readonly Cost[] = ['quadratic', 'squared-error', 'cross-entropy
 
 /** A fixed-length array of grid values as a Float64Array. */
 function values(length: number, lo: number, hi: number, denominator = 64): fc.Arbitrary<Float64Array> {
-  return fc.array(grid(lo, hi, denominator), { minLength: length, maxLength: length }).map((a) => Float64Array.from(a));
+  return fc
+    .array(grid(lo, hi, denominator), { minLength: length, maxLength: length })
+    .map((a) => Float64Array.from(a));
 }
 
 /** Parameters for `sizes`: weights and biases in [−2, 2]. */
@@ -53,7 +57,9 @@ export function paramsArb(sizes: readonly number[]): fc.Arbitrary<Params> {
     weights.push(values(sizes[l]! * sizes[l - 1]!, -2, 2));
     biases.push(values(sizes[l]!, -2, 2));
   }
-  return fc.record({ weights: fc.tuple(...weights), biases: fc.tuple(...biases) }).map((p) => ({ weights: [...p.weights], biases: [...p.biases] }));
+  return fc
+    .record({ weights: fc.tuple(...weights), biases: fc.tuple(...biases) })
+    .map((p) => ({ weights: [...p.weights], biases: [...p.biases] }));
 }
 
 /**
@@ -101,7 +107,11 @@ export function netCases(shape: CaseShape = {}): fc.Arbitrary<NetCase> {
     const n0 = h.sizes[0]!;
     const nL = h.sizes[h.sizes.length - 1]!;
     return fc
-      .record({ params: paramsArb(h.sizes), x: values(h.size * n0, -1, 1), y: targetsArb(h.cost, h.size, nL) })
+      .record({
+        params: paramsArb(h.sizes),
+        x: values(h.size * n0, -1, 1),
+        y: targetsArb(h.cost, h.size, nL),
+      })
       .map(({ params, x, y }) => ({ spec, params, batch: { size: h.size, x, y }, eta: h.eta, seed: h.seed }));
   });
 }
@@ -120,9 +130,13 @@ function matrix(a: Float64Array, rows: number, cols: number): string {
 export function describeCase(c: NetCase): string {
   if (c.label) return c.label;
   const { sizes, activation, cost } = c.spec;
-  const lines = [`network ${sizes.join('-')}, ${activation}, ${cost}; batch of ${c.batch.size}; η = ${c.eta}; seed ${c.seed}`];
+  const lines = [
+    `network ${sizes.join('-')}, ${activation}, ${cost}; batch of ${c.batch.size}; η = ${c.eta}; seed ${c.seed}`,
+  ];
   for (let l = 1; l < sizes.length; l++) {
-    lines.push(`  W${l} = ${matrix(c.params.weights[l - 1]!, sizes[l]!, sizes[l - 1]!)}  b${l} = ${row(c.params.biases[l - 1]!, 0, sizes[l]!)}`);
+    lines.push(
+      `  W${l} = ${matrix(c.params.weights[l - 1]!, sizes[l]!, sizes[l - 1]!)}  b${l} = ${row(c.params.biases[l - 1]!, 0, sizes[l]!)}`,
+    );
   }
   lines.push(`  x = ${matrix(c.batch.x, c.batch.size, sizes[0]!)}`);
   lines.push(`  y = ${matrix(c.batch.y, c.batch.size, sizes[sizes.length - 1]!)}`);

@@ -26,11 +26,18 @@ export class Comparison {
    * Check `|actual − expected| ≤ rel·magnitude + abs·scale`; throws {@link ClauseFailure} when not.
    * `magnitude` bounds the rounding of the formula (Σ|terms|); `scale` defaults to it.
    */
-  near(label: () => string, actual: number, expected: number, magnitude: number, scale: number = magnitude): void {
+  near(
+    label: () => string,
+    actual: number,
+    expected: number,
+    magnitude: number,
+    scale: number = magnitude,
+  ): void {
     this.count++;
     const diff = Math.abs(actual - expected);
     let e: number;
-    if (Number.isNaN(actual) || Number.isNaN(expected) || !Number.isFinite(diff)) e = Number.POSITIVE_INFINITY;
+    if (Number.isNaN(actual) || Number.isNaN(expected) || !Number.isFinite(diff))
+      e = Number.POSITIVE_INFINITY;
     else if (diff === 0) e = 0;
     else {
       const d = Math.abs(magnitude) + this.floorRatio * Math.abs(scale);
@@ -38,7 +45,9 @@ export class Comparison {
     }
     if (e > this.worst) this.worst = e;
     if (!(e <= this.tol.rel))
-      throw new ClauseFailure(`${label()}: backend ${fmt(actual)}, formula ${fmt(expected)} (|Δ| ${fmt(diff)}, error ${fmt(e)} > ${this.tol.rel})`);
+      throw new ClauseFailure(
+        `${label()}: backend ${fmt(actual)}, formula ${fmt(expected)} (|Δ| ${fmt(diff)}, error ${fmt(e)} > ${this.tol.rel})`,
+      );
   }
 
   /** Record a normalised error computed by the check itself (e.g. |r − 1| of a descent test). */

@@ -45,4 +45,3 @@ export function mnistFixture(): Fixture {
   });
   return cached;
 }
-

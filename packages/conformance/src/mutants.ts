@@ -5,22 +5,22 @@
  */
 import {
   type Activation,
+  activations,
   type Backend,
   type BackpropTrace,
   type Batch,
   type Cost,
+  costGradient,
+  costValue,
+  createReferenceBackend,
   type EpochOptions,
   type EpochResult,
   type ForwardTrace,
+  genericTrainEpoch,
   type NetworkSpec,
   type Params,
   type ReferenceBackend,
   type SgdOptions,
-  activations,
-  costGradient,
-  costValue,
-  createReferenceBackend,
-  genericTrainEpoch,
   softmax,
 } from '@backprop/core';
 import { type DataSet, epochBatches, fillInputs, fillTargets } from '@backprop/data';
@@ -67,7 +67,18 @@ export interface Mutation {
 const touchesForward = (m: Mutation) => !!(m.activate || m.softmax || m.noBias);
 const touchesBackward = (m: Mutation) =>
   touchesForward(m) ||
-  !!(m.prime || m.cost || m.costDivisor || m.costGradient || m.bp2NoPrime || m.bp2NoTranspose || m.bp2AbsWeights || m.bp4UsesZ || m.weightGradFactor || m.biasGradFactor);
+  !!(
+    m.prime ||
+    m.cost ||
+    m.costDivisor ||
+    m.costGradient ||
+    m.bp2NoPrime ||
+    m.bp2NoTranspose ||
+    m.bp2AbsWeights ||
+    m.bp4UsesZ ||
+    m.weightGradFactor ||
+    m.biasGradFactor
+  );
 
 /** A backend that is the reference but for one {@link Mutation}. */
 export class MutantBackend implements Backend {
@@ -125,7 +136,9 @@ export class MutantBackend implements Backend {
           a.set(this.m.softmax ? this.m.softmax(row) : softmax(row), r * n);
         } else
           for (let j = 0; j < n; j++)
-            a[r * n + j] = this.m.activate ? this.m.activate(activation, z[r * n + j]!, l, L) : activations[activation].f(z[r * n + j]!);
+            a[r * n + j] = this.m.activate
+              ? this.m.activate(activation, z[r * n + j]!, l, L)
+              : activations[activation].f(z[r * n + j]!);
       }
       zs.push(z);
       as.push(a);
@@ -153,7 +166,9 @@ export class MutantBackend implements Backend {
       const dL = deltas[L - 1]!;
       if (cost === 'cross-entropy') for (let j = 0; j < nL; j++) dL[r * nL + j] = a[j]! - y[j]!;
       else {
-        const g = m.costGradient ? m.costGradient(cost, a, y) : costGradient(cost, a, y, new Float64Array(nL));
+        const g = m.costGradient
+          ? m.costGradient(cost, a, y)
+          : costGradient(cost, a, y, new Float64Array(nL));
         for (let j = 0; j < nL; j++) dL[r * nL + j] = g[j]! * prime(z[j]!); // bp1
       }
     }
@@ -197,7 +212,8 @@ export class MutantBackend implements Backend {
 
   async step(batch: Batch, sgd: SgdOptions): Promise<number> {
     const m = this.m;
-    if (!touchesBackward(m) && m.stepSign === undefined && m.etaFactor === undefined) return this.inner.step(batch, sgd);
+    if (!touchesBackward(m) && m.stepSign === undefined && m.etaFactor === undefined)
+      return this.inner.step(batch, sgd);
     const t = await this.backprop(batch);
     const p = await this.inner.getParams();
     const k = (m.stepSign ?? -1) * sgd.eta * (m.etaFactor ?? 1);
@@ -221,7 +237,8 @@ export class MutantBackend implements Backend {
     }
     if (all.length >= 2) all[1] = all[0]!; // the first example again; the second is never seen
     const batches: Uint32Array[] = [];
-    for (let s = 0; s < all.length; s += options.batchSize) batches.push(all.subarray(s, Math.min(s + options.batchSize, all.length)));
+    for (let s = 0; s < all.length; s += options.batchSize)
+      batches.push(all.subarray(s, Math.min(s + options.batchSize, all.length)));
     const n0 = this.spec.sizes[0]!;
     const nL = this.spec.sizes[this.spec.sizes.length - 1]!;
     const costs = new Float64Array(batches.length);
@@ -260,7 +277,12 @@ export const MUTANTS: readonly Mutant[] = Object.freeze([
     description: 'getParams reports no bias for the output layer',
     mutation: { dropOutputBias: true },
   },
-  { name: 'bias-missing', target: 'fwd.affine', description: 'z^l = W^l a^{l−1}, the bias left out', mutation: { noBias: true } },
+  {
+    name: 'bias-missing',
+    target: 'fwd.affine',
+    description: 'z^l = W^l a^{l−1}, the bias left out',
+    mutation: { noBias: true },
+  },
   {
     name: 'output-activation-skipped',
     target: 'fwd.act',
@@ -277,7 +299,7 @@ export const MUTANTS: readonly Mutant[] = Object.freeze([
     name: 'relu-prime-wrong-at-positive',
     target: 'act.relu',
     description: 'ReLU′(z) computed as ReLU(z): z instead of 1 for z > 0',
-    mutation: { prime: (act, z) => (act === 'relu' ? (z > 0 ? z : 0) : activations[act].prime(z)) },
+    mutation: { prime: (act, z) => (act === 'relu' ? Math.max(0, z) : activations[act].prime(z)) },
   },
   {
     name: 'softmax-unnormalised',
@@ -306,7 +328,9 @@ export const MUTANTS: readonly Mutant[] = Object.freeze([
     name: 'cross-entropy-log2',
     target: 'cost.cross-entropy',
     description: 'cross-entropy with log₂ in place of ln',
-    mutation: { cost: (cost, a, y, z) => (cost === 'cross-entropy' ? Math.LOG2E : 1) * costValue(cost, a, y, z) },
+    mutation: {
+      cost: (cost, a, y, z) => (cost === 'cross-entropy' ? Math.LOG2E : 1) * costValue(cost, a, y, z),
+    },
   },
   {
     name: 'cost-sum-not-mean',
@@ -337,15 +361,30 @@ export const MUTANTS: readonly Mutant[] = Object.freeze([
       },
     },
   },
-  { name: 'bp2-without-sigma-prime', target: 'bp2', description: 'δ^l = (W^{l+1})ᵀ δ^{l+1}, the ⊙ σ′(z^l) missing', mutation: { bp2NoPrime: true } },
-  { name: 'bp2-w-not-transposed', target: 'bp2', description: 'W^{l+1} used where (W^{l+1})ᵀ belongs', mutation: { bp2NoTranspose: true } },
+  {
+    name: 'bp2-without-sigma-prime',
+    target: 'bp2',
+    description: 'δ^l = (W^{l+1})ᵀ δ^{l+1}, the ⊙ σ′(z^l) missing',
+    mutation: { bp2NoPrime: true },
+  },
+  {
+    name: 'bp2-w-not-transposed',
+    target: 'bp2',
+    description: 'W^{l+1} used where (W^{l+1})ᵀ belongs',
+    mutation: { bp2NoTranspose: true },
+  },
   {
     name: 'bias-gradient-times-batch',
     target: 'bp3',
     description: 'the bias gradient off by a factor of the batch size (Σ_x δ, not the mean)',
     mutation: { biasGradFactor: () => 1 },
   },
-  { name: 'bp4-z-not-a', target: 'bp4', description: '∂C/∂w^l_jk = z^{l−1}_k δ^l_j (z where a belongs)', mutation: { bp4UsesZ: true } },
+  {
+    name: 'bp4-z-not-a',
+    target: 'bp4',
+    description: '∂C/∂w^l_jk = z^{l−1}_k δ^l_j (z where a belongs)',
+    mutation: { bp4UsesZ: true },
+  },
   {
     name: 'gradient-sum-not-mean',
     target: 'grad.mean',
@@ -359,7 +398,12 @@ export const MUTANTS: readonly Mutant[] = Object.freeze([
     description: 'an epoch that visits one example twice and another never',
     mutation: { epochRepeatSkip: true },
   },
-  { name: 'sgd-step-four-times-eta', target: 'sgd.descent', description: 'the step taken with 4η', mutation: { etaFactor: 4 } },
+  {
+    name: 'sgd-step-four-times-eta',
+    target: 'sgd.descent',
+    description: 'the step taken with 4η',
+    mutation: { etaFactor: 4 },
+  },
   {
     name: 'identity-acts-as-relu',
     target: 'lin.collapse',

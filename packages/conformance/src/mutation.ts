@@ -26,12 +26,23 @@ export interface MutationReport {
  * Run the mutants through the suite. Without `matrix` each mutant meets only its target clause
  * (fast); with it, every clause, which shows every clause that catches each mutant.
  */
-export async function runMutants(options: ConformanceOptions & { readonly matrix?: boolean; readonly mutants?: readonly Mutant[] } = {}): Promise<MutationReport> {
+export async function runMutants(
+  options: ConformanceOptions & { readonly matrix?: boolean; readonly mutants?: readonly Mutant[] } = {},
+): Promise<MutationReport> {
   const outcomes: MutantOutcome[] = [];
   for (const mutant of options.mutants ?? MUTANTS) {
-    const report = await runConformance(mutantEntry(mutant), { ...options, clauses: options.matrix ? options.clauses : [mutant.target], required: true });
+    const report = await runConformance(mutantEntry(mutant), {
+      ...options,
+      clauses: options.matrix ? options.clauses : [mutant.target],
+      required: true,
+    });
     const killedBy = report.results.filter((r) => r.status === 'fail').map((r) => r.id);
-    outcomes.push({ mutant, killedBy, targetKilled: killedBy.includes(mutant.target), results: report.results });
+    outcomes.push({
+      mutant,
+      killedBy,
+      targetKilled: killedBy.includes(mutant.target),
+      results: report.results,
+    });
   }
   const killed = outcomes.filter((o) => o.killedBy.length > 0).length;
   const used = new Set(outcomes.flatMap((o) => o.killedBy));

@@ -23,7 +23,7 @@ export function act(a: Activation, x: number): number {
     case 'sigmoid':
       return sigma(x);
     case 'relu':
-      return x > 0 ? x : 0;
+      return Math.max(0, x);
     case 'identity':
       return x;
   }
@@ -74,7 +74,14 @@ export interface CostTerm {
  * cost.quadratic C_x = ½Σ(a−y)², cost.squared-error C_x = Σ(a−y)², cost.cross-entropy
  * C_x = −Σ y_j ln softmax(z)_j (from z^L, so it stays finite where a_j underflows).
  */
-export function exampleCost(cost: Cost, a: ArrayLike<number>, y: ArrayLike<number>, z: ArrayLike<number>, offset: number, n: number): CostTerm {
+export function exampleCost(
+  cost: Cost,
+  a: ArrayLike<number>,
+  y: ArrayLike<number>,
+  z: ArrayLike<number>,
+  offset: number,
+  n: number,
+): CostTerm {
   let value = 0;
   let magnitude = 0;
   switch (cost) {

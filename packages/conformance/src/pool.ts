@@ -6,14 +6,14 @@ export type BackendFactory = (spec: NetworkSpec, params: Params) => Backend | Pr
 /**
  * Backends kept per network shape so that consecutive cases on the same spec only call
  * `setParams` (an ONNX session costs 10–100 ms to create). The least recently used is disposed
- * beyond `capacity`.
+ * beyond `capacity`; clauses drawing the same arbitrary with the same seed meet the same specs, so a large capacity lets them share sessions.
  */
 export class BackendPool {
   private readonly live = new Map<string, Promise<Backend>>();
 
   constructor(
     private readonly factory: BackendFactory,
-    private readonly capacity = 8,
+    private readonly capacity = 64,
   ) {}
 
   /** A backend for `spec` holding `params`. */

@@ -1,7 +1,9 @@
 import type { Backend, Dtype, NetworkSpec, Params } from '@backprop/core';
 
 /** Whether a backend can run here; when not, one line saying why and how to enable it. */
-export type Availability = { readonly available: true; readonly device: string } | { readonly available: false; readonly reason: string };
+export type Availability =
+  | { readonly available: true; readonly device: string }
+  | { readonly available: false; readonly reason: string };
 
 /** A backend known to the registry by name. */
 export interface BackendEntry {
@@ -32,7 +34,8 @@ export function listBackends(): BackendEntry[] {
 /** The backend called `name`, or an error listing the known names. */
 export function getBackend(name: string): BackendEntry {
   const entry = entries.get(name);
-  if (!entry) throw new Error(`unknown backend '${name}'; registered: ${[...entries.keys()].join(', ') || 'none'}`);
+  if (!entry)
+    throw new Error(`unknown backend '${name}'; registered: ${[...entries.keys()].join(', ') || 'none'}`);
   return entry;
 }
 
@@ -40,7 +43,10 @@ export function getBackend(name: string): BackendEntry {
 export function availability(entry: BackendEntry): Promise<Availability> {
   let p = probes.get(entry.name);
   if (!p) {
-    p = entry.probe().catch((e: unknown) => ({ available: false as const, reason: e instanceof Error ? e.message : String(e) }));
+    p = entry.probe().catch((e: unknown) => ({
+      available: false as const,
+      reason: e instanceof Error ? e.message : String(e),
+    }));
     probes.set(entry.name, p);
   }
   return p;
@@ -48,7 +54,5 @@ export function availability(entry: BackendEntry): Promise<Availability> {
 
 /** Backends that must be available (`BACKPROP_REQUIRE_BACKENDS=reference,onnx-cpu`): unavailable is a failure, not a skip. */
 export function requiredBackends(env: Record<string, string | undefined> = process.env): string[] {
-  return (env.BACKPROP_REQUIRE_BACKENDS ?? '')
-    .split(/[\s,]+/)
-    .filter((s) => s.length > 0);
+  return (env.BACKPROP_REQUIRE_BACKENDS ?? '').split(/[\s,]+/).filter((s) => s.length > 0);
 }

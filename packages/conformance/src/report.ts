@@ -35,7 +35,8 @@ function header(r: ConformanceReport): string {
 /** One line per backend: passed, failed, skipped, time; or why it is unavailable. */
 function summaryLine(r: ConformanceReport): string {
   const n = (s: string) => r.results.filter((x) => x.status === s).length;
-  if (!r.available) return `${r.backend}: unavailable${r.required ? ' (REQUIRED: failure)' : ''}: ${r.reason ?? ''}`;
+  if (!r.available)
+    return `${r.backend}: unavailable${r.required ? ' (REQUIRED: failure)' : ''}: ${r.reason ?? ''}`;
   return `${r.backend}: ${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped in ${(r.durationMs / 1000).toFixed(1)} s (seed ${r.seed}, ${r.runs} random cases per clause + MNIST fixture)`;
 }
 
@@ -47,7 +48,10 @@ function failures(reports: readonly ConformanceReport[]): string[] {
       if (r.status === 'fail') {
         out.push(`✗ ${r.id} on ${rep.backend} (${r.section}): ${r.message ?? ''}`);
         if (r.counterexample) {
-          const how = r.shrinks !== undefined ? `counterexample (shrunk in ${r.shrinks} steps; reproduce with --seed ${rep.seed})` : 'counterexample';
+          const how =
+            r.shrinks !== undefined
+              ? `counterexample (shrunk in ${r.shrinks} steps; reproduce with --seed ${rep.seed})`
+              : 'counterexample';
           out.push(`  ${how}:`, ...r.counterexample.split('\n').map((l) => `    ${l}`));
         }
       }
@@ -63,7 +67,11 @@ export function formatTable(reports: readonly ConformanceReport[]): string {
   const heads = ['clause', ...reports.map(header)];
   const rows = ids.map((id) => [id, ...reports.map((rep) => cell(rep.results.find((x) => x.id === id)))]);
   const widths = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [
     line(heads),
     line(widths.map((w) => '─'.repeat(w))),
@@ -87,7 +95,10 @@ export function formatJson(reports: readonly ConformanceReport[]): string {
       version: 1,
       generated: new Date().toISOString(),
       passed: reports.every((r) => r.passed),
-      reports: reports.map((r) => ({ ...r, results: r.results.map((x) => ({ ...x, worst: finite(x.worst) })) })),
+      reports: reports.map((r) => ({
+        ...r,
+        results: r.results.map((x) => ({ ...x, worst: finite(x.worst) })),
+      })),
     },
     null,
     2,
@@ -95,7 +106,12 @@ export function formatJson(reports: readonly ConformanceReport[]): string {
 }
 
 function xml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** JUnit XML for CI systems: a test suite per backend, a test case per clause. */
@@ -118,13 +134,18 @@ export function formatJunit(reports: readonly ConformanceReport[]): string {
     for (const r of rep.results) {
       const name = `${r.id} [${rep.backend}] ${r.title}`;
       const open = `    <testcase classname="conformance.${xml(rep.backend)}" name="${xml(name)}" time="${(r.durationMs / 1000).toFixed(3)}">`;
-      if (r.status === 'pass') cases.push(`${open}\n      <system-out>${xml(`${r.cases} cases, worst error ${short(r.worst)} ≤ ${short(r.tolerance)}`)}</system-out>\n    </testcase>`);
+      if (r.status === 'pass')
+        cases.push(
+          `${open}\n      <system-out>${xml(`${r.cases} cases, worst error ${short(r.worst)} ≤ ${short(r.tolerance)}`)}</system-out>\n    </testcase>`,
+        );
       else if (r.status === 'skip') {
         s++;
         cases.push(`${open}\n      <skipped message="${xml(r.message ?? 'skipped')}"/>\n    </testcase>`);
       } else {
         f++;
-        cases.push(`${open}\n      <failure message="${xml(r.message ?? 'failed')}">${xml(r.counterexample ?? '')}</failure>\n    </testcase>`);
+        cases.push(
+          `${open}\n      <failure message="${xml(r.message ?? 'failed')}">${xml(r.counterexample ?? '')}</failure>\n    </testcase>`,
+        );
       }
     }
     const t = rep.durationMs / 1000;
@@ -152,7 +173,9 @@ export function formatMarkdown(reports: readonly ConformanceReport[]): string {
   ];
   for (const id of ids) {
     const any = reports.flatMap((r) => r.results).find((x) => x.id === id)!;
-    const cells = reports.map((rep) => mdEscape(cell(rep.results.find((x) => x.id === id)).replace(/\s+/g, ' ')));
+    const cells = reports.map((rep) =>
+      mdEscape(cell(rep.results.find((x) => x.id === id)).replace(/\s+/g, ' ')),
+    );
     out.push(`| [\`${id}\`](${any.section}) ${mdEscape(any.title)} | ${cells.join(' | ')} |`);
   }
   out.push('', ...reports.map((r) => `- ${summaryLine(r)}`));

@@ -5,7 +5,7 @@ import { selectClauses } from './clauses/index.js';
 import { ClauseFailure, Comparison } from './compare.js';
 import { mnistFixture } from './fixture.js';
 import { type BackendFactory, BackendPool } from './pool.js';
-import { type BackendEntry, availability, requiredBackends } from './registry.js';
+import { availability, type BackendEntry, requiredBackends } from './registry.js';
 import type { CheckKind } from './tolerance.js';
 import { toleranceFor } from './tolerance.js';
 
@@ -107,8 +107,18 @@ export async function resolveTarget(target: ConformanceTarget): Promise<TargetIn
       factory: (spec, params) => target.create(spec, params),
     };
   }
-  const probe = await target({ sizes: [1, 1], activation: 'sigmoid', cost: 'quadratic' }, { weights: [Float64Array.of(0)], biases: [Float64Array.of(0)] });
-  const info = { name: probe.name, dtype: probe.dtype, description: `${probe.name} (factory)`, available: true, device: probe.device, factory: target };
+  const probe = await target(
+    { sizes: [1, 1], activation: 'sigmoid', cost: 'quadratic' },
+    { weights: [Float64Array.of(0)], biases: [Float64Array.of(0)] },
+  );
+  const info = {
+    name: probe.name,
+    dtype: probe.dtype,
+    description: `${probe.name} (factory)`,
+    available: true,
+    device: probe.device,
+    factory: target,
+  };
   await probe.dispose();
   return info;
 }
@@ -129,11 +139,19 @@ export class ConformanceSession {
   }
 
   /** The result of `clause` without running it, for an unavailable backend. */
-  skipped(clause: Clause<any>, reason: string): ClauseResult {
-    return { ...this.header(clause), status: 'skip', cases: 0, vacuous: 0, worst: 0, message: reason, durationMs: 0 };
+  skipped(clause: Clause<unknown>, reason: string): ClauseResult {
+    return {
+      ...this.header(clause),
+      status: 'skip',
+      cases: 0,
+      vacuous: 0,
+      worst: 0,
+      message: reason,
+      durationMs: 0,
+    };
   }
 
-  private header(clause: Clause<any>) {
+  private header(clause: Clause<unknown>) {
     const tol = toleranceFor(this.info.dtype, clause.kind);
     return {
       id: clause.id,
@@ -166,7 +184,10 @@ export class ConformanceSession {
         await clause.check(ctx, c);
       } catch (e) {
         worst = Math.max(worst, cmp.worst, e instanceof ClauseFailure ? 0 : Number.POSITIVE_INFINITY);
-        const message = e instanceof ClauseFailure ? e.message : `the check threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+        const message =
+          e instanceof ClauseFailure
+            ? e.message
+            : `the check threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
         failure = { message, counterexample: clause.describe(c) };
         throw e;
       }
@@ -188,11 +209,20 @@ export class ConformanceSession {
       fc.asyncProperty(clause.arbitrary(), async (c) => {
         await runCase(c);
       }),
-      { numRuns: this.runs, seed: this.seed, interruptAfterTimeLimit: this.options.timeLimitMs ?? 120_000, markInterruptAsFailure: false },
+      {
+        numRuns: this.runs,
+        seed: this.seed,
+        interruptAfterTimeLimit: this.options.timeLimitMs ?? 120_000,
+        markInterruptAsFailure: false,
+      },
     );
     // numRuns counts the runs up to and including the first failure (shrinking excluded).
-    if (details.failed) return done('fail', { cases: details.numRuns, shrinks: details.numShrinks, ...failure });
-    if (details.interrupted) return done('fail', { message: `stopped after ${details.numRuns} cases: time limit of ${this.options.timeLimitMs ?? 120_000} ms` });
+    if (details.failed)
+      return done('fail', { cases: details.numRuns, shrinks: details.numShrinks, ...failure });
+    if (details.interrupted)
+      return done('fail', {
+        message: `stopped after ${details.numRuns} cases: time limit of ${this.options.timeLimitMs ?? 120_000} ms`,
+      });
     // Then the fixed MNIST case (after the random ones, so that a failure there is usually shown shrunk).
     if (clause.fixture && this.options.fixture !== false) {
       let fixture: C;
@@ -222,7 +252,10 @@ export class ConformanceSession {
  * `(spec, params) => Backend` of a backend you are writing. Resolves to the report; never throws
  * for a failing clause.
  */
-export async function runConformance(target: ConformanceTarget, options: ConformanceOptions = {}): Promise<ConformanceReport> {
+export async function runConformance(
+  target: ConformanceTarget,
+  options: ConformanceOptions = {},
+): Promise<ConformanceReport> {
   const start = performance.now();
   const info = await resolveTarget(target);
   const required = options.required ?? requiredBackends().includes(info.name);

@@ -57,6 +57,9 @@ export const TOLERANCES: Readonly<Record<Dtype, Readonly<Record<CheckKind, Toler
 /** The tolerance of a kind of check for a dtype. */
 export function toleranceFor(dtype: Dtype, kind: CheckKind): Tolerance {
   const t = TOLERANCES[dtype]?.[kind];
-  if (!t) throw new Error(`no tolerance for dtype '${dtype}' and check kind '${kind}'; add one to TOLERANCES in tolerance.ts`);
+  if (!t)
+    throw new Error(
+      `no tolerance for dtype '${dtype}' and check kind '${kind}'; add one to TOLERANCES in tolerance.ts`,
+    );
   return t;
 }

@@ -42,7 +42,9 @@ export function describeConformance(entry: BackendEntry, options: DescribeConfor
           const r = await session.run(clause);
           if (r.status === 'skip') ctx.skip(r.message);
           if (r.status === 'fail')
-            throw new Error(`${clause.id} fails on ${entry.name} (${clause.section}): ${r.message}${r.counterexample ? `\ncounterexample:\n${r.counterexample}` : ''}`);
+            throw new Error(
+              `${clause.id} fails on ${entry.name} (${clause.section}): ${r.message}${r.counterexample ? `\ncounterexample:\n${r.counterexample}` : ''}`,
+            );
         },
         options.timeoutMs ?? 120_000,
       );

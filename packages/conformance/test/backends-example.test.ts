@@ -2,25 +2,24 @@
 // docs/backends.md verbatim (checked below), so the documentation cannot drift from code that passes.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
-
+import { type BackendEntry, registerBackend, runConformance } from '@backprop/conformance';
+import { describeConformance } from '@backprop/conformance/vitest';
 // example:start
 import {
   type Backend,
   type BackpropTrace,
   type Batch,
+  createReferenceBackend,
   type EpochOptions,
   type ForwardTrace,
+  genericTrainEpoch,
   type NetworkSpec,
   type Params,
   type ReferenceBackend,
   type SgdOptions,
-  createReferenceBackend,
-  genericTrainEpoch,
 } from '@backprop/core';
 import type { DataSet } from '@backprop/data';
-import { type BackendEntry, registerBackend, runConformance } from '@backprop/conformance';
-import { describeConformance } from '@backprop/conformance/vitest';
+import { describe, expect, test } from 'vitest';
 
 /** Round to float32, reported as float64 (the Backend contract reports every quantity as float64). */
 const f32 = (a: Float64Array) => Float64Array.from(Float32Array.from(a));
@@ -73,7 +72,7 @@ class Float32Backend implements Backend {
 }
 
 /** The registry entry: a name, a dtype (which picks the tolerances), availability, and a factory. */
-export const float32DemoEntry: BackendEntry = {
+const float32DemoEntry: BackendEntry = {
   name: 'float32-demo',
   dtype: 'float32',
   description: 'the reference rounded to float32 (documentation example)',
@@ -85,7 +84,13 @@ registerBackend(float32DemoEntry); // now `backprop conformance --backend float3
 
 // As a library: one report, every clause.
 const report = await runConformance(float32DemoEntry, { runs: 20 });
-if (!report.passed) throw new Error(report.results.filter((r) => r.status === 'fail').map((r) => `${r.id}: ${r.message}`).join('\n'));
+if (!report.passed)
+  throw new Error(
+    report.results
+      .filter((r) => r.status === 'fail')
+      .map((r) => `${r.id}: ${r.message}`)
+      .join('\n'),
+  );
 
 // In a vitest file: one test per clause, titled "<clause id> [float32-demo] …".
 describeConformance(float32DemoEntry);
@@ -100,7 +105,10 @@ describe('docs/backends.md', () => {
 
   test('carries this example verbatim', () => {
     const self = readFileSync(fileURLToPath(import.meta.url), 'utf8');
-    const example = self.slice(self.indexOf('// example:start\n') + '// example:start\n'.length, self.indexOf('// example:end'));
+    const example = self.slice(
+      self.indexOf('// example:start\n') + '// example:start\n'.length,
+      self.indexOf('// example:end'),
+    );
     const doc = readFileSync(fileURLToPath(new URL('../../../docs/backends.md', import.meta.url)), 'utf8');
     expect(doc).toContain(example.trim());
   });

@@ -8,7 +8,12 @@ describe('mutants: each deliberately wrong backend is killed by the clause it ta
     test(`${mutant.name} is killed by ${mutant.target}`, async () => {
       const report = await runConformance(mutantEntry(mutant), { clauses: [mutant.target] });
       const r = report.results.find((x) => x.id === mutant.target)!;
-      outcomes.push({ mutant, killedBy: r.status === 'fail' ? [r.id] : [], targetKilled: r.status === 'fail', results: report.results });
+      outcomes.push({
+        mutant,
+        killedBy: r.status === 'fail' ? [r.id] : [],
+        targetKilled: r.status === 'fail',
+        results: report.results,
+      });
       expect(r.status, `${mutant.name} survived ${mutant.target}: ${mutant.description}`).toBe('fail');
       expect(r.message).toBeTruthy();
       expect(r.counterexample).toBeTruthy();
@@ -23,14 +28,19 @@ describe('mutants: each deliberately wrong backend is killed by the clause it ta
 
   afterAll(() => {
     const killed = outcomes.filter((o) => o.targetKilled).length;
-    console.log(`mutation score: ${killed}/${MUTANTS.length} mutants killed by their target clause (${((100 * killed) / MUTANTS.length).toFixed(0)}%)`);
+    console.log(
+      `mutation score: ${killed}/${MUTANTS.length} mutants killed by their target clause (${((100 * killed) / MUTANTS.length).toFixed(0)}%)`,
+    );
   });
 });
 
 describe('a mutant fails only where it is wrong', () => {
   test('the epoch mutant passes the clauses that do not look at epochs', async () => {
     const mutant = MUTANTS.find((m) => m.name === 'epoch-repeats-one-skips-another')!;
-    const report = await runConformance(mutantEntry(mutant), { clauses: ['bp1', 'bp2', 'sgd.step'], runs: 5 });
+    const report = await runConformance(mutantEntry(mutant), {
+      clauses: ['bp1', 'bp2', 'sgd.step'],
+      runs: 5,
+    });
     expect(report.results.map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
   });
 

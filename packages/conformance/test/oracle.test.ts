@@ -1,5 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import { act, actPrime, exampleCost, expectedParameterCount, logSumExp, sigma, sigmaPrime, softmaxRow } from '../src/oracle.js';
+import {
+  act,
+  actPrime,
+  exampleCost,
+  expectedParameterCount,
+  logSumExp,
+  sigma,
+  sigmaPrime,
+  softmaxRow,
+} from '../src/oracle.js';
 
 describe('the suite’s own formulas', () => {
   test('σ and σ′ at known points and far out', () => {

@@ -1,12 +1,11 @@
-import { type Backend, type NetworkSpec, type Params, createReferenceBackend } from '@backprop/core';
+import { type Backend, createReferenceBackend, type NetworkSpec, type Params } from '@backprop/core';
 import { describe, expect, test } from 'vitest';
 import {
   type BackendEntry,
   BackendPool,
   CLAUSES,
-  Comparison,
   ClauseFailure,
-  TOLERANCES,
+  Comparison,
   formatJson,
   formatJunit,
   formatMarkdown,
@@ -16,12 +15,35 @@ import {
   registerBuiltins,
   runConformance,
   selectClauses,
+  TOLERANCES,
 } from '../src/index.js';
 
 describe('catalogue', () => {
   test('has every clause of the design, each with a formula, a section and a tolerance per dtype', () => {
     const ids = CLAUSES.map((c) => c.id);
-    for (const id of ['net.shape', 'fwd.affine', 'fwd.act', 'act.sigmoid', 'act.relu', 'act.softmax', 'cost.quadratic', 'cost.squared-error', 'cost.cross-entropy', 'cost.mean', 'chain.scalar', 'chain.fd', 'bp1', 'bp2', 'bp3', 'bp4', 'grad.mean', 'sgd.step', 'sgd.epoch', 'sgd.descent', 'lin.collapse'])
+    for (const id of [
+      'net.shape',
+      'fwd.affine',
+      'fwd.act',
+      'act.sigmoid',
+      'act.relu',
+      'act.softmax',
+      'cost.quadratic',
+      'cost.squared-error',
+      'cost.cross-entropy',
+      'cost.mean',
+      'chain.scalar',
+      'chain.fd',
+      'bp1',
+      'bp2',
+      'bp3',
+      'bp4',
+      'grad.mean',
+      'sgd.step',
+      'sgd.epoch',
+      'sgd.descent',
+      'lin.collapse',
+    ])
       expect(ids).toContain(id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const c of CLAUSES) {
@@ -36,6 +58,7 @@ describe('catalogue', () => {
     expect(selectClauses(['bp2']).map((c) => c.id)).toEqual(['bp2']);
     expect(selectClauses(['act']).map((c) => c.id)).toEqual(['act.sigmoid', 'act.relu', 'act.softmax']);
     expect(selectClauses(['cost.']).length).toBe(4);
+    expect(selectClauses(['bp']).map((c) => c.id)).toEqual(['bp1', 'bp2', 'bp3', 'bp4']);
     expect(() => selectClauses(['bp5'])).toThrow(/no clause matches 'bp5'.*bp1/);
   });
 
@@ -83,7 +106,9 @@ describe('runner', () => {
     expect(soft.passed).toBe(true);
     const hard = await runConformance(missing, { clauses: ['bp1'], required: true });
     expect(hard.passed).toBe(false);
-    expect(formatJunit([hard])).toMatch(/<failure message="required backend missing is unavailable: no such device here"/);
+    expect(formatJunit([hard])).toMatch(
+      /<failure message="required backend missing is unavailable: no such device here"/,
+    );
   });
 
   test('a backend that throws fails the clause with the error', async () => {

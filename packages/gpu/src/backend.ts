@@ -37,6 +37,12 @@ export interface OnnxBackendOptions {
   readonly mode?: TrainMode;
   /** SGD steps unrolled into one graph in `fast` mode (default 32). */
   readonly stepsPerRun?: number;
+  /**
+   * How fast mode gets the examples: `resident` keeps the whole data set as one input (on the
+   * GPU for WebGPU, shared memory for the CPU); `per-run` sends only each run's rows (CUDA, where
+   * a resident CPU tensor would be copied to the GPU on every run). Default: `per-run` on CUDA.
+   */
+  readonly feed?: 'resident' | 'per-run';
 }
 
 type Feeds = Record<string, ort.Tensor>;
@@ -69,6 +75,7 @@ export class OnnxBackend implements Backend {
   readonly device: string;
   readonly mode: TrainMode;
   readonly stepsPerRun: number;
+  readonly feed: 'resident' | 'per-run';
   private readonly L: number;
   private readonly inNames: ParamNames;
   private readonly outNames: ParamNames;
@@ -87,6 +94,7 @@ export class OnnxBackend implements Backend {
     this.device = provider;
     this.mode = options.mode ?? 'fast';
     this.stepsPerRun = options.stepsPerRun ?? 32;
+    this.feed = options.feed ?? (provider === 'cuda' ? 'per-run' : 'resident');
     if (!(Number.isInteger(this.stepsPerRun) && this.stepsPerRun >= 1))
       throw new RangeError(`stepsPerRun must be a positive integer, got ${this.stepsPerRun}`);
     this.L = depth(spec);
@@ -339,7 +347,7 @@ export class OnnxBackend implements Backend {
     let done = 0;
     if (this.mode === 'fast' && full > 0) {
       const gathered =
-        this.provider === 'cuda'
+        this.feed === 'per-run'
           ? { x: new Float32Array(this.stepsPerRun * B * n0), y: new Float32Array(this.stepsPerRun * B * nL) }
           : undefined;
       const res = gathered ? undefined : await this.residentData(data);

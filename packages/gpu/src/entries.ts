@@ -50,7 +50,9 @@ export async function probeProvider(provider: Provider): Promise<Availability> {
       };
     return { available: true, device: provider };
   } catch (e) {
-    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+    let msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+    // ORT prefixes a failed check with its source location and condition; keep the message.
+    msg = msg.replace(/^\/onnxruntime_src\/.* was false\. /, '');
     return {
       available: false,
       reason: `cannot create a session on the ${provider} execution provider (${msg}); ${HOW_TO_ENABLE[provider]}`,

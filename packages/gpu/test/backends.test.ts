@@ -91,12 +91,18 @@ for (const entry of [onnxCpuEntry, onnxWebgpuEntry]) {
         ref = createReferenceBackend(spec, params);
         const r = await ref.trainEpoch(data, options);
         results.reference = { costs: r.costs, params: await ref.getParams(), batches: r.batches, firsts: [] };
-        for (const mode of ['naive', 'fast'] as const) {
+        const variants = [
+          ['naive', { mode: 'naive' }],
+          ['fast', { mode: 'fast', feed: 'resident' }],
+          // CUDA's way of feeding (only each run's rows), checked here on this provider.
+          ['per-run', { mode: 'fast', feed: 'per-run' }],
+        ] as const;
+        for (const [key, opts] of variants) {
           // 20 full batches + one of 3 at 6 steps per run: runs of 6, 6, 6, 2, then the partial batch alone.
-          const b = await OnnxBackend.create(entry.name, provider, spec, params, { mode, stepsPerRun: 6 });
+          const b = await OnnxBackend.create(entry.name, provider, spec, params, { ...opts, stepsPerRun: 6 });
           const firsts: number[] = [];
           const e = await b.trainEpoch(data, { ...options, onSteps: (first) => firsts.push(first) });
-          results[mode] = { costs: e.costs, params: await b.getParams(), batches: e.batches, firsts };
+          results[key] = { costs: e.costs, params: await b.getParams(), batches: e.batches, firsts };
           await b.dispose();
         }
       }, 120_000);
@@ -104,7 +110,7 @@ for (const entry of [onnxCpuEntry, onnxWebgpuEntry]) {
 
       it('visits exactly the mini-batches of epochBatches, in order (sgd.epoch)', () => {
         const expected = epochBatches(data.count, options.batchSize, options.seed, options.lastBatch);
-        for (const mode of ['naive', 'fast'])
+        for (const mode of ['naive', 'fast', 'per-run'])
           expect(results[mode]!.batches.map((b) => Array.from(b))).toEqual(
             expected.map((b) => Array.from(b)),
           );
@@ -112,9 +118,12 @@ for (const entry of [onnxCpuEntry, onnxWebgpuEntry]) {
         expect(results.naive!.firsts).toEqual(Array.from({ length: 21 }, (_, i) => i));
       });
 
-      it('fast mode (unrolled steps, resident data) equals naive mode (one run per batch)', () => {
-        expect(relErr(results.fast!.costs, results.naive!.costs)).toBeLessThan(TOL);
-        expect(maxRelParams(results.fast!.params, results.naive!.params)).toBeLessThan(TOL);
+      it('fast mode (unrolled steps, resident or per-run rows) equals naive mode (one run per batch)', () => {
+        for (const key of ['fast', 'per-run']) {
+          expect(relErr(results[key]!.costs, results.naive!.costs), key).toBeLessThan(TOL);
+          expect(maxRelParams(results[key]!.params, results.naive!.params), key).toBeLessThan(TOL);
+        }
+        expect(results['per-run']!.firsts).toEqual(results.fast!.firsts);
       });
 
       it('follows the reference curve and ends at the same parameters', () => {

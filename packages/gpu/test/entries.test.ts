@@ -1,10 +1,10 @@
 import { getBackend, listBackends } from '@backprop/conformance';
 import { describe, expect, it } from 'vitest';
 import {
-  GraphBuilder,
   bindingDir,
   createSession,
   cudaLibrariesMissing,
+  GraphBuilder,
   onnxCudaEntry,
   onnxWebgpuEntry,
   probeProvider,
@@ -43,14 +43,19 @@ describe('registry entries', () => {
 });
 
 const webgpu = await usable(onnxWebgpuEntry);
-describe.skipIf(!webgpu.run)(`no silent CPU fallback on WebGPU${webgpu.run ? '' : ` (skipped: ${webgpu.reason})`}`, () => {
-  it('a node the WebGPU provider cannot run fails session creation instead of running on the CPU', async () => {
-    // Det (a matrix determinant) has no WebGPU kernel in ORT 1.29; only the CPU provider has one.
-    const g = new GraphBuilder('det');
-    const x = g.input('x', 'float32', [2, 2]);
-    g.output('d', g.op('Det', [x], 'det'), 'float32', []);
-    await expect(createSession(g.encode(), 'webgpu')).rejects.toThrow(/fallback to CPU EP has been explicitly disabled/);
-    const cpu = await createSession(g.encode(), 'cpu');
-    await cpu.release();
-  });
-});
+describe.skipIf(!webgpu.run)(
+  `no silent CPU fallback on WebGPU${webgpu.run ? '' : ` (skipped: ${webgpu.reason})`}`,
+  () => {
+    it('a node the WebGPU provider cannot run fails session creation instead of running on the CPU', async () => {
+      // Det (a matrix determinant) has no WebGPU kernel in ORT 1.29; only the CPU provider has one.
+      const g = new GraphBuilder('det');
+      const x = g.input('x', 'float32', [2, 2]);
+      g.output('d', g.op('Det', [x], 'det'), 'float32', []);
+      await expect(createSession(g.encode(), 'webgpu')).rejects.toThrow(
+        /fallback to CPU EP has been explicitly disabled/,
+      );
+      const cpu = await createSession(g.encode(), 'cpu');
+      await cpu.release();
+    });
+  },
+);

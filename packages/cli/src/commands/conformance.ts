@@ -1,21 +1,21 @@
-import { writeFileAtomic } from '@backprop/core';
 import {
-  type ConformanceReport,
-  MUTANTS,
-  REPORT_FORMATS,
-  type ReportFormat,
   availability,
+  type ConformanceReport,
   formatReport,
   formatTable,
   getBackend,
   listBackends,
+  MUTANTS,
+  REPORT_FORMATS,
+  type ReportFormat,
   registerBuiltins,
   requiredBackends,
   runConformance,
   runMutants,
   selectClauses,
 } from '@backprop/conformance';
-import { type Command, UsageError, choiceFlag, integerFlag, parseFlags } from '../args.js';
+import { writeFileAtomic } from '@backprop/core';
+import { type Command, choiceFlag, integerFlag, parseFlags, UsageError } from '../args.js';
 
 const HELP = `backprop conformance [--backend NAME ...] [--seed S] [--runs N] [--report table|json|junit|md] [--out FILE]
 
@@ -55,7 +55,8 @@ Examples:
 export async function registerOnnxBackends(): Promise<string | undefined> {
   try {
     const gpu = (await import('@backprop/gpu')) as { registerOnnxBackends?: () => void };
-    if (typeof gpu.registerOnnxBackends !== 'function') return '@backprop/gpu does not export registerOnnxBackends()';
+    if (typeof gpu.registerOnnxBackends !== 'function')
+      return '@backprop/gpu does not export registerOnnxBackends()';
     gpu.registerOnnxBackends(); // idempotent: entries already registered are kept
     return undefined;
   } catch (e) {
@@ -80,10 +81,16 @@ async function listCommand(): Promise<number> {
   const rows: string[][] = [];
   for (const e of listBackends()) {
     const av = await availability(e);
-    rows.push([e.name, e.dtype, av.available ? `available (${av.device})` : `unavailable: ${av.reason}`, e.description]);
+    rows.push([
+      e.name,
+      e.dtype,
+      e.description,
+      av.available ? `available (${av.device})` : `unavailable: ${av.reason}`,
+    ]);
   }
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
-  for (const r of rows) console.log(`${r[0]!.padEnd(w[0]!)}  ${r[1]!.padEnd(w[1]!)}  ${r[2]!.padEnd(w[2]!)}  ${r[3]}`);
+  for (const r of rows)
+    console.log(`${r[0]!.padEnd(w[0]!)}  ${r[1]!.padEnd(w[1]!)}  ${r[2]!.padEnd(w[2]!)}  ${r[3]}`);
   return 0;
 }
 
@@ -91,12 +98,18 @@ async function mutantsCommand(matrix: boolean, seed: number, runs: number): Prom
   const r = await runMutants({ matrix, seed, runs });
   const w = Math.max(...MUTANTS.map((m) => m.name.length));
   const t = Math.max(...MUTANTS.map((m) => m.target.length));
-  console.log(`${'mutant'.padEnd(w)}  ${'target'.padEnd(t)}  result    ${matrix ? 'killed by' : 'what is wrong'}`);
+  console.log(
+    `${'mutant'.padEnd(w)}  ${'target'.padEnd(t)}  result    ${matrix ? 'killed by' : 'what is wrong'}`,
+  );
   for (const o of r.outcomes) {
     const status = o.targetKilled ? 'killed  ' : o.killedBy.length > 0 ? 'killed* ' : 'SURVIVED';
-    console.log(`${o.mutant.name.padEnd(w)}  ${o.mutant.target.padEnd(t)}  ${status}  ${matrix ? o.killedBy.join(', ') : o.mutant.description}`);
+    console.log(
+      `${o.mutant.name.padEnd(w)}  ${o.mutant.target.padEnd(t)}  ${status}  ${matrix ? o.killedBy.join(', ') : o.mutant.description}`,
+    );
   }
-  console.log(`\nmutation score: ${r.killed}/${r.total} (${(100 * r.score).toFixed(0)}%)${matrix && r.idleClauses.length > 0 ? `; clauses that killed none: ${r.idleClauses.join(', ')}` : ''}`);
+  console.log(
+    `\nmutation score: ${r.killed}/${r.total} (${(100 * r.score).toFixed(0)}%)${matrix && r.idleClauses.length > 0 ? `; clauses that killed none: ${r.idleClauses.join(', ')}` : ''}`,
+  );
   return r.outcomes.every((o) => o.targetKilled) ? 0 : 1;
 }
 
@@ -110,7 +123,8 @@ export const command: Command = {
     const format: ReportFormat = choiceFlag('report', values.report, REPORT_FORMATS, 'table');
     let clauses: string[] | undefined;
     try {
-      clauses = values.clause && values.clause.length > 0 ? selectClauses(values.clause).map((c) => c.id) : undefined;
+      clauses =
+        values.clause && values.clause.length > 0 ? selectClauses(values.clause).map((c) => c.id) : undefined;
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

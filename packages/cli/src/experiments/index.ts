@@ -169,7 +169,7 @@ export const EXPERIMENTS: readonly ExperimentDefinition[] = [
       { name: 'eta-sigmoid', help: 'η of the sigmoid networks (default 0.5)' },
       { name: 'eta-relu', help: 'η of the ReLU networks (default 0.1)' },
       { name: 'probe-count', help: 'training examples in the fixed gradient batch (default 1000)' },
-      { name: 'probes', help: 'gradient measurements per run (default 30)' },
+      { name: 'probes', help: 'measurements per run, evenly spaced, plus as many early ones (default 30)' },
     ],
     run: (v, common) =>
       runActivation({
@@ -208,6 +208,7 @@ export const EXPERIMENTS: readonly ExperimentDefinition[] = [
       { name: 'eta-identity', help: 'η of the identity networks (default 0.01)' },
       { name: 'eta-sigmoid', help: 'η of the sigmoid network (default 3)' },
       { name: 'scatter-count', help: 'test examples in the deep-vs-collapsed scatter (default 200)' },
+      { name: 'ridge', help: 'ridge λ of the least-squares affine map (default 1e-6)' },
     ],
     run: (v, common) =>
       runLinear({
@@ -220,6 +221,7 @@ export const EXPERIMENTS: readonly ExperimentDefinition[] = [
         etaIdentity: pos(v, 'eta-identity', 0.01),
         etaSigmoid: pos(v, 'eta-sigmoid', 3),
         scatterCount: int(v, 'scatter-count', 200, 0),
+        ridge: pos(v, 'ridge', 1e-6),
       }),
   },
 ];

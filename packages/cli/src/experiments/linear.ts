@@ -17,6 +17,7 @@ import {
   trainWithProgress,
 } from './common.js';
 import { loadDigits } from './data.js';
+import { leastSquaresAffine } from './least-squares.js';
 
 export const LINEAR_CLAIM =
   'Without a non-linear activation every layer is a linear function of the one before, so however many layers there are the network is one affine map and depth adds nothing.';
@@ -32,6 +33,8 @@ export interface LinearOptions extends CommonOptions {
   readonly etaSigmoid: number;
   /** Test examples plotted in the deep-against-collapsed scatter. */
   readonly scatterCount: number;
+  /** Ridge λ of the least-squares affine map (½λ‖W‖² added to the mean cost; tiny, for a non-singular system). */
+  readonly ridge: number;
 }
 
 /** One trained network. */
@@ -45,6 +48,18 @@ export interface LinearRun {
     readonly trainCost: number;
     readonly validationAccuracy: number;
   }[];
+  /** Mean cost on the whole training subset after training (compare with {@link LinearResult.bestAffine}). */
+  readonly trainCost: number;
+  readonly testAccuracy: number;
+  readonly testCost: number;
+}
+
+/** The least-squares affine map: the floor of the training cost for any identity network. */
+export interface BestAffine {
+  readonly ridge: number;
+  readonly trainCost: number;
+  readonly trainAccuracy: number;
+  readonly validationAccuracy: number;
   readonly testAccuracy: number;
   readonly testCost: number;
 }
@@ -74,6 +89,7 @@ export interface LinearResult extends ResultHeader {
   };
   readonly runs: LinearRun[];
   readonly collapse: CollapseCheck;
+  readonly bestAffine: BestAffine;
 }
 
 /**
@@ -143,6 +159,7 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
         progress: options.progress,
       });
       const test = await evaluate(backend, digits.test);
+      const trainScore = await evaluate(backend, digits.train);
       runs.push({
         name,
         activation,
@@ -153,6 +170,7 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
           trainCost: e.trainCost,
           validationAccuracy: e.validation?.accuracy ?? Number.NaN,
         })),
+        trainCost: trainScore.cost,
         testAccuracy: test.accuracy,
         testCost: test.cost,
       });
@@ -170,6 +188,19 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
     const collapsed = createReferenceBackend(collapsedSpec, collapseAffine(deep.sizes, deepParams!)); // lin.collapse
     const collapse = await compareOnTest(deepBackend!, collapsed, digits.test, options.scatterCount);
     const collapsedAccuracy = (await evaluate(collapsed, digits.test)).accuracy;
+    options.progress?.('linear: least-squares affine map', 0, 1);
+    const ls = createReferenceBackend(collapsedSpec, leastSquaresAffine(digits.train, options.ridge));
+    const lsTrain = await evaluate(ls, digits.train);
+    const lsTest = await evaluate(ls, digits.test);
+    const bestAffine: BestAffine = {
+      ridge: options.ridge,
+      trainCost: lsTrain.cost,
+      trainAccuracy: lsTrain.accuracy,
+      validationAccuracy: (await evaluate(ls, digits.validation)).accuracy,
+      testAccuracy: lsTest.accuracy,
+      testCost: lsTest.cost,
+    };
+    options.progress?.('linear: least-squares affine map', 1, 1);
     const result: LinearResult = {
       experiment: 'linear',
       claim: LINEAR_CLAIM,
@@ -193,6 +224,7 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
         etaIdentity: options.etaIdentity,
         etaSigmoid: options.etaSigmoid,
         scatterCount: options.scatterCount,
+        ridge: options.ridge,
         cost: 'quadratic',
         init: 'scaled-normal: w ~ N(0, 1/n_in), b ~ N(0, 1)',
       },
@@ -203,6 +235,7 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
         ...collapse,
         collapsedAccuracy,
       },
+      bestAffine,
     };
     return { result, chart: linearChart(result), table: linearTable(result) };
   } finally {
@@ -251,16 +284,26 @@ async function compareOnTest(
 /** The terminal table of a linear result. */
 export function linearTable(r: LinearResult): string[] {
   const c = r.collapse;
+  const a = r.bestAffine;
   return [
     ...textTable([
-      ['network', 'η', 'test acc', 'test cost', 'best val acc'],
+      ['network', 'η', 'train cost', 'test acc', 'test cost', 'best val acc'],
       ...r.runs.map((run) => [
         run.name,
         run.eta,
+        run.trainCost,
         run.testAccuracy,
         run.testCost,
         Math.max(...run.epochs.map((e) => e.validationAccuracy)),
       ]),
+      [
+        `least-squares affine (λ = ${a.ridge})`,
+        '-',
+        a.trainCost,
+        a.testAccuracy,
+        a.testCost,
+        a.validationAccuracy,
+      ],
     ]),
     `lin.collapse: ${c.deep} as one ${c.collapsed}: max |Δa^L| = ${c.maxAbsDifference.toExponential(2)} (outputs up to ${c.maxAbsOutput.toFixed(3)}), same prediction on ${c.samePrediction}/${c.count}, collapsed map's test accuracy ${c.collapsedAccuracy}`,
   ];
@@ -281,25 +324,45 @@ export function linearChart(r: LinearResult): TopLevelSpec {
     config: { font: 'DejaVu Sans', legend: { orient: 'bottom', columns: 1, labelLimit: 400 } },
     hconcat: [
       {
-        data: { values: acc },
         width: 340,
         height: 240,
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
-          y: {
-            field: 'accuracy',
-            type: 'quantitative',
-            title: 'validation accuracy',
-            scale: { zero: false },
+        layer: [
+          {
+            data: { values: acc },
+            mark: { type: 'line', point: true },
+            encoding: {
+              x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+              y: {
+                field: 'accuracy',
+                type: 'quantitative',
+                title: 'validation accuracy',
+                scale: { zero: false },
+              },
+              color: {
+                field: 'run',
+                type: 'nominal',
+                title: null,
+                scale: { domain: names, range: ['#d62728', '#ff9896', '#1f77b4'] },
+              },
+            },
           },
-          color: {
-            field: 'run',
-            type: 'nominal',
-            title: null,
-            scale: { domain: names, range: ['#d62728', '#ff9896', '#1f77b4'] },
+          {
+            data: { values: [{ accuracy: r.bestAffine.validationAccuracy }] },
+            mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
+            encoding: { y: { field: 'accuracy', type: 'quantitative' } },
           },
-        },
+          {
+            data: {
+              values: [{ accuracy: r.bestAffine.validationAccuracy, label: 'least-squares affine map' }],
+            },
+            mark: { type: 'text', align: 'right', dx: 0, dy: -6, color: 'gray', fontSize: 10 },
+            encoding: {
+              y: { field: 'accuracy', type: 'quantitative' },
+              x: { value: 338 },
+              text: { field: 'label' },
+            },
+          },
+        ],
       },
       {
         data: { values: r.collapse.sample },

@@ -23,7 +23,7 @@ export async function writeExperiment(
   result: object,
   chart: TopLevelSpec,
   extra: Record<string, string> = {},
-  pngScale = 1.5,
+  pngScale = 1.25,
 ): Promise<WrittenFiles> {
   mkdirSync(outDir, { recursive: true });
   const json = join(outDir, `${name}.json`);

@@ -1,7 +1,7 @@
 import type { Activation, NetworkSpec, Params } from '@backprop/core';
 import * as fc from 'fast-check';
+import { describeCase, grid, type NetCase, netCases } from '../cases.js';
 import { type CheckContext, type Clause, specLink } from '../clause.js';
-import { type NetCase, describeCase, grid, netCases } from '../cases.js';
 import { act, actPrime, softmaxRow } from '../oracle.js';
 
 /**
@@ -42,12 +42,14 @@ async function checkProbe(ctx: CheckContext, c: ProbeCase): Promise<void> {
     const f = act(c.activation, t);
     const scale = c.activation === 'sigmoid' ? 1 : Math.abs(t);
     cmp.near(() => `${c.activation}(${t}) as a¹_${j}`, a[j]!, f, Math.abs(f), scale);
-    if (c.activation === 'sigmoid') cmp.holds(() => `σ(${t}) = ${a[j]} lies outside [0, 1]`, a[j]! >= 0 && a[j]! <= 1);
+    if (c.activation === 'sigmoid')
+      cmp.holds(() => `σ(${t}) = ${a[j]} lies outside [0, 1]`, a[j]! >= 0 && a[j]! <= 1);
     if (c.activation === 'relu') cmp.holds(() => `ReLU(${t}) = ${a[j]} is negative`, a[j]! >= 0);
     const g = w2[j]! * d2; // ∂C/∂a¹_j
     const fp = actPrime(c.activation, t);
     cmp.near(
-      () => `${c.activation}′(${t}) seen through δ¹_${j} = w²_${j} δ² σ′(z¹_${j}) (implied σ′ = ${d1[j]! / g})`,
+      () =>
+        `${c.activation}′(${t}) seen through δ¹_${j} = w²_${j} δ² σ′(z¹_${j}) (implied σ′ = ${d1[j]! / g})`,
       d1[j]!,
       g * fp,
       Math.abs(g * fp),
@@ -110,7 +112,10 @@ export const actSoftmax: Clause<NetCase> = {
       const s = softmaxRow(z, r * n, n);
       let sum = 0;
       for (let j = 0; j < n; j++) {
-        cmp.holds(() => `softmax output a${L}[${r},${j}] = ${a[r * n + j]} is not positive`, a[r * n + j]! > 0);
+        cmp.holds(
+          () => `softmax output a${L}[${r},${j}] = ${a[r * n + j]} is not positive`,
+          a[r * n + j]! > 0,
+        );
         cmp.near(() => `a${L}[${r},${j}] = softmax(z${L}[${r}])_${j}`, a[r * n + j]!, s[j]!, s[j]!, 1); // act.softmax
         sum += a[r * n + j]!;
       }

@@ -1,11 +1,17 @@
 import type { BackpropTrace, NetworkSpec } from '@backprop/core';
+import { describeCase, type NetCase, netCases, rowBatch } from '../cases.js';
 import { type Clause, specLink } from '../clause.js';
-import { type NetCase, describeCase, netCases, rowBatch } from '../cases.js';
 import type { Comparison } from '../compare.js';
 import { actPrime, costGradFactor } from '../oracle.js';
 
 /** bp1: δ^L = ∇_a C ⊙ σ′(z^L), from the backend's own a^L, z^L and the target y (δ^L = a^L − y for softmax + cross-entropy). */
-export function checkBp1(cmp: Comparison, spec: NetworkSpec, t: BackpropTrace, y: Float64Array, m: number): void {
+export function checkBp1(
+  cmp: Comparison,
+  spec: NetworkSpec,
+  t: BackpropTrace,
+  y: Float64Array,
+  m: number,
+): void {
   const { sizes, activation, cost } = spec;
   const L = sizes.length - 1;
   const n = sizes[L]!;
@@ -16,17 +22,29 @@ export function checkBp1(cmp: Comparison, spec: NetworkSpec, t: BackpropTrace, y
   for (let i = 0; i < m * n; i++) {
     const size = c * (Math.abs(a[i]!) + Math.abs(y[i]!));
     if (cost === 'cross-entropy') {
-      cmp.near(() => `δ${L}[${Math.floor(i / n)},${i % n}] = a − y (softmax with cross-entropy)`, d[i]!, a[i]! - y[i]!, size); // bp1
+      cmp.near(
+        () => `δ${L}[${Math.floor(i / n)},${i % n}] = a − y (softmax with cross-entropy)`,
+        d[i]!,
+        a[i]! - y[i]!,
+        size,
+      ); // bp1
       continue;
     }
     const s = actPrime(activation, z[i]!);
-    const label = () => `δ${L}[${Math.floor(i / n)},${i % n}] = ${c === 2 ? '2(a − y)' : '(a − y)'} σ′(z${L} = ${z[i]})`;
+    const label = () =>
+      `δ${L}[${Math.floor(i / n)},${i % n}] = ${c === 2 ? '2(a − y)' : '(a − y)'} σ′(z${L} = ${z[i]})`;
     cmp.near(label, d[i]!, c * (a[i]! - y[i]!) * s, size * s, size); // bp1
   }
 }
 
 /** bp2: δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l) for l < L, from the backend's own W, δ^{l+1} and z^l. */
-export function checkBp2(cmp: Comparison, spec: NetworkSpec, weights: Float64Array[], t: BackpropTrace, m: number): void {
+export function checkBp2(
+  cmp: Comparison,
+  spec: NetworkSpec,
+  weights: Float64Array[],
+  t: BackpropTrace,
+  m: number,
+): void {
   const { sizes, activation } = spec;
   const L = sizes.length - 1;
   for (let l = L - 1; l >= 1; l--) {
@@ -46,7 +64,13 @@ export function checkBp2(cmp: Comparison, spec: NetworkSpec, weights: Float64Arr
           size += Math.abs(term);
         }
         const p = actPrime(activation, z[r * n + k]!);
-        cmp.near(() => `δ${l}[${r},${k}] = (W${l + 1}ᵀ δ${l + 1})_${k} σ′(z${l}[${r},${k}] = ${z[r * n + k]})`, d[r * n + k]!, s * p, size * p, size); // bp2
+        cmp.near(
+          () => `δ${l}[${r},${k}] = (W${l + 1}ᵀ δ${l + 1})_${k} σ′(z${l}[${r},${k}] = ${z[r * n + k]})`,
+          d[r * n + k]!,
+          s * p,
+          size * p,
+          size,
+        ); // bp2
       }
   }
 }
@@ -88,7 +112,12 @@ export function checkBp4(cmp: Comparison, spec: NetworkSpec, t: BackpropTrace, m
           s += term;
           size += Math.abs(term);
         }
-        cmp.near(() => `∂C/∂w${l}_${j},${k} = (1/${m}) Σ_x a${l - 1}_x,${k} δ${l}_x,${j}`, g[j * k0 + k]!, s / m, size / m); // bp4
+        cmp.near(
+          () => `∂C/∂w${l}_${j},${k} = (1/${m}) Σ_x a${l - 1}_x,${k} δ${l}_x,${j}`,
+          g[j * k0 + k]!,
+          s / m,
+          size / m,
+        ); // bp4
       }
   }
 }
@@ -96,7 +125,8 @@ export function checkBp4(cmp: Comparison, spec: NetworkSpec, t: BackpropTrace, m
 export const bp1: Clause<NetCase> = {
   id: 'bp1',
   title: 'BP1: the output layer’s error',
-  formula: 'δ^L = ∇_a C ⊙ σ′(z^L); ∇_a C = a − y (quadratic), 2(a − y) (squared error); δ^L = a − y (softmax + cross-entropy)',
+  formula:
+    'δ^L = ∇_a C ⊙ σ′(z^L); ∇_a C = a − y (quadratic), 2(a − y) (squared error); δ^L = a − y (softmax + cross-entropy)',
   section: specLink('bp1'),
   kind: 'identity',
   arbitrary: () => netCases(),
@@ -188,7 +218,13 @@ export const gradMean: Clause<NetCase> = {
             size += Math.abs(s[kind][l - 1]![i]!);
           }
           const name = kind === 'weights' ? `∂C/∂W${l}[${i}]` : `∂C/∂b${l}[${i}]`;
-          cmp.near(() => `${name} of the batch vs the mean of the ${m} per-example gradients`, g[i]!, sum / m, size / m, layerMax); // grad.mean
+          cmp.near(
+            () => `${name} of the batch vs the mean of the ${m} per-example gradients`,
+            g[i]!,
+            sum / m,
+            size / m,
+            layerMax,
+          ); // grad.mean
         }
       }
   },

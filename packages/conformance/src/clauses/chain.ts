@@ -1,7 +1,7 @@
-import { type Backend, type BackpropTrace, type Params, cloneParams } from '@backprop/core';
+import { type Backend, type BackpropTrace, cloneParams, type Params } from '@backprop/core';
 import { Rng } from '@backprop/data';
+import { describeCase, type NetCase, netCases } from '../cases.js';
 import { type Clause, specLink } from '../clause.js';
-import { type NetCase, describeCase, netCases } from '../cases.js';
 import { actPrime, costGradFactor } from '../oracle.js';
 
 export const chainScalar: Clause<NetCase> = {
@@ -11,7 +11,14 @@ export const chainScalar: Clause<NetCase> = {
     '∂C₀/∂w^L = a^{L−1} σ′(z^L) ∂C₀/∂a^L, ∂C₀/∂b^L = σ′(z^L) ∂C₀/∂a^L, ∂C₀/∂a^{L−1} = w^L σ′(z^L) ∂C₀/∂a^L, repeated down the chain; ∂C₀/∂a^L = 2(a^L − y) (video) or a^L − y (Nielsen)',
   section: specLink('chain.scalar'),
   kind: 'identity',
-  arbitrary: () => netCases({ costs: ['squared-error', 'quadratic'], layers: [1, 4], width: [1, 1], outputs: [1, 1], batch: [1, 1] }),
+  arbitrary: () =>
+    netCases({
+      costs: ['squared-error', 'quadratic'],
+      layers: [1, 4],
+      width: [1, 1],
+      outputs: [1, 1],
+      batch: [1, 1],
+    }),
   describe: describeCase,
   async check(ctx, c) {
     const { cmp } = ctx;
@@ -28,8 +35,20 @@ export const chainScalar: Clause<NetCase> = {
       const s = actPrime(activation, t.zs[l - 1]![0]!);
       const aPrev = t.activations[l - 1]![0]!;
       const w = p.weights[l - 1]![0]!;
-      cmp.near(() => `∂C₀/∂w${l} = a${l - 1} σ′(z${l}) ∂C₀/∂a${l}`, t.gradients.weights[l - 1]![0]!, aPrev * s * dCda, Math.abs(aPrev) * s * mag, Math.abs(aPrev) * size); // chain.scalar
-      cmp.near(() => `∂C₀/∂b${l} = σ′(z${l}) ∂C₀/∂a${l}`, t.gradients.biases[l - 1]![0]!, s * dCda, s * mag, size); // chain.scalar
+      cmp.near(
+        () => `∂C₀/∂w${l} = a${l - 1} σ′(z${l}) ∂C₀/∂a${l}`,
+        t.gradients.weights[l - 1]![0]!,
+        aPrev * s * dCda,
+        Math.abs(aPrev) * s * mag,
+        Math.abs(aPrev) * size,
+      ); // chain.scalar
+      cmp.near(
+        () => `∂C₀/∂b${l} = σ′(z${l}) ∂C₀/∂a${l}`,
+        t.gradients.biases[l - 1]![0]!,
+        s * dCda,
+        s * mag,
+        size,
+      ); // chain.scalar
       dCda = w * s * dCda; // ∂C₀/∂a^{l−1} = w^l σ′(z^l) ∂C₀/∂a^l
       mag = Math.abs(w) * s * mag;
       size = Math.abs(w) * size;
@@ -100,8 +119,15 @@ export const chainFd: Clause<NetCase> = {
       }
       const fd = (costs[0]! - 8 * costs[1]! + 8 * costs[2]! - costs[3]!) / (12 * h); // chain.fd
       const g = t0.gradients[comp.kind][comp.layer - 1]![comp.index]!;
-      const name = comp.kind === 'weights' ? `∂C/∂W${comp.layer}[${comp.index}]` : `∂C/∂b${comp.layer}[${comp.index}]`;
-      cmp.near(() => `${name} vs finite difference (h = ${h})`, g, fd, Math.max(Math.abs(g), Math.abs(fd)), Math.max(1, Math.abs(t0.cost)));
+      const name =
+        comp.kind === 'weights' ? `∂C/∂W${comp.layer}[${comp.index}]` : `∂C/∂b${comp.layer}[${comp.index}]`;
+      cmp.near(
+        () => `${name} vs finite difference (h = ${h})`,
+        g,
+        fd,
+        Math.max(Math.abs(g), Math.abs(fd)),
+        Math.max(1, Math.abs(t0.cost)),
+      );
     }
     await b.setParams(base);
   },

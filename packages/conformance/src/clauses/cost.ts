@@ -1,6 +1,6 @@
 import type { Cost } from '@backprop/core';
+import { describeCase, type NetCase, netCases, rowBatch } from '../cases.js';
 import { type CheckContext, type Clause, specLink } from '../clause.js';
-import { type NetCase, describeCase, netCases, rowBatch } from '../cases.js';
 import { exampleCost } from '../oracle.js';
 
 /** cost.*: the reported batch cost is the mean of C_x recomputed from the backend's own a^L (z^L for cross-entropy). */
@@ -21,7 +21,13 @@ async function checkCost(ctx: CheckContext, c: NetCase): Promise<void> {
   ctx.cmp.near(() => `batch cost (1/${m}) Σ_x C_x (${cost})`, t.cost, sum / m, magnitude / m); // cost.*
 }
 
-function costClause(cost: Cost, id: string, title: string, formula: string, extension = false): Clause<NetCase> {
+function costClause(
+  cost: Cost,
+  id: string,
+  title: string,
+  formula: string,
+  extension = false,
+): Clause<NetCase> {
   return {
     id,
     title,
@@ -83,6 +89,12 @@ export const costMean: Clause<NetCase> = {
     }
     // A cross-entropy is a difference of logarithms: its rounding is absolute (about ε·|z|), hence the unit scale.
     const scale = magnitude / m + (c.spec.cost === 'cross-entropy' ? 1 : 0);
-    ctx.cmp.near(() => `batch cost vs the mean of the ${m} single-example costs`, whole, sum / m, magnitude / m, scale); // cost.mean
+    ctx.cmp.near(
+      () => `batch cost vs the mean of the ${m} single-example costs`,
+      whole,
+      sum / m,
+      magnitude / m,
+      scale,
+    ); // cost.mean
   },
 };

@@ -1,6 +1,6 @@
 import type { Backend, ForwardTrace, NetworkSpec, Params } from '@backprop/core';
+import { describeCase, type NetCase, netCases } from '../cases.js';
 import { type CheckContext, type Clause, specLink } from '../clause.js';
-import { type NetCase, describeCase, netCases } from '../cases.js';
 import type { Comparison } from '../compare.js';
 import { act, expectedParameterCount, softmaxRow } from '../oracle.js';
 
@@ -14,7 +14,13 @@ function checkInput(cmp: Comparison, trace: ForwardTrace, x: Float64Array, n: nu
 }
 
 /** fwd.affine for one layer: z^l = W^l a^{l−1} + b^l, from the backend's own W, b and a^{l−1}. */
-export function checkAffine(cmp: Comparison, spec: NetworkSpec, p: Params, trace: ForwardTrace, size: number): void {
+export function checkAffine(
+  cmp: Comparison,
+  spec: NetworkSpec,
+  p: Params,
+  trace: ForwardTrace,
+  size: number,
+): void {
   const { sizes } = spec;
   for (let l = 1; l < sizes.length; l++) {
     const n = sizes[l]!;
@@ -48,14 +54,21 @@ export function checkActivation(cmp: Comparison, spec: NetworkSpec, trace: Forwa
     for (let r = 0; r < size; r++) {
       if (l === L && spec.cost === 'cross-entropy') {
         const s = softmaxRow(z, r * n, n);
-        for (let j = 0; j < n; j++) cmp.near(() => `a${l}[${r},${j}] = softmax(z${l})_${j}`, a[r * n + j]!, s[j]!, s[j]!, 1); // act.softmax
+        for (let j = 0; j < n; j++)
+          cmp.near(() => `a${l}[${r},${j}] = softmax(z${l})_${j}`, a[r * n + j]!, s[j]!, s[j]!, 1); // act.softmax
         continue;
       }
       for (let j = 0; j < n; j++) {
         const zj = z[r * n + j]!;
         const e = act(activation, zj);
         // σ is bounded by 1, ReLU and the identity by |z|.
-        cmp.near(() => `a${l}[${r},${j}] = ${activation}(z${l}[${r},${j}] = ${zj})`, a[r * n + j]!, e, Math.abs(e), activation === 'sigmoid' ? 1 : Math.abs(zj)); // fwd.act
+        cmp.near(
+          () => `a${l}[${r},${j}] = ${activation}(z${l}[${r},${j}] = ${zj})`,
+          a[r * n + j]!,
+          e,
+          Math.abs(e),
+          activation === 'sigmoid' ? 1 : Math.abs(zj),
+        ); // fwd.act
       }
     }
   }
@@ -81,17 +94,27 @@ export const netShape: Clause<NetCase> = {
     cmp.equal(() => 'number of bias vectors', p.biases.length, L);
     let count = 0;
     for (let l = 1; l <= L; l++) {
-      cmp.equal(() => `entries of W${l} (n_${l} × n_${l - 1} = ${sizes[l]} × ${sizes[l - 1]})`, p.weights[l - 1]!.length, sizes[l]! * sizes[l - 1]!);
+      cmp.equal(
+        () => `entries of W${l} (n_${l} × n_${l - 1} = ${sizes[l]} × ${sizes[l - 1]})`,
+        p.weights[l - 1]!.length,
+        sizes[l]! * sizes[l - 1]!,
+      );
       cmp.equal(() => `entries of b${l} (n_${l} = ${sizes[l]})`, p.biases[l - 1]!.length, sizes[l]!);
       count += p.weights[l - 1]!.length + p.biases[l - 1]!.length;
     }
-    cmp.equal(() => `parameter count Σ n_l(n_{l−1}+1) of ${sizes.join('-')}`, count, expectedParameterCount(sizes)); // net.shape
-    if (sizes.join('-') === '784-16-16-10') cmp.equal(() => 'parameter count of the document network', count, DOCUMENT_PARAMETER_COUNT);
+    cmp.equal(
+      () => `parameter count Σ n_l(n_{l−1}+1) of ${sizes.join('-')}`,
+      count,
+      expectedParameterCount(sizes),
+    ); // net.shape
+    if (sizes.join('-') === '784-16-16-10')
+      cmp.equal(() => 'parameter count of the document network', count, DOCUMENT_PARAMETER_COUNT);
     const t = await b.backprop(c.batch);
     cmp.equal(() => 'number of z^l in the trace', t.zs.length, L);
     cmp.equal(() => 'number of a^l in the trace (a⁰ … a^L)', t.activations.length, L + 1);
     cmp.equal(() => 'number of δ^l in the trace', t.deltas.length, L);
-    for (let l = 0; l <= L; l++) cmp.equal(() => `entries of a${l} (batch ${m} × n_${l})`, t.activations[l]!.length, m * sizes[l]!);
+    for (let l = 0; l <= L; l++)
+      cmp.equal(() => `entries of a${l} (batch ${m} × n_${l})`, t.activations[l]!.length, m * sizes[l]!);
     for (let l = 1; l <= L; l++) {
       cmp.equal(() => `entries of z${l} (batch ${m} × n_${l})`, t.zs[l - 1]!.length, m * sizes[l]!);
       cmp.equal(() => `entries of δ${l} (batch ${m} × n_${l})`, t.deltas[l - 1]!.length, m * sizes[l]!);
@@ -136,7 +159,10 @@ export const fwdAct: Clause<NetCase> = {
 };
 
 /** W^L ⋯ W^1 and the matching offset, composed in float64 (with the same products of |·| for the rounding bound). */
-function collapse(sizes: readonly number[], p: Params): { A: Float64Array; c: Float64Array; absA: Float64Array; absC: Float64Array } {
+function collapse(
+  sizes: readonly number[],
+  p: Params,
+): { A: Float64Array; c: Float64Array; absA: Float64Array; absC: Float64Array } {
   let A = p.weights[0]!.slice();
   let c = p.biases[0]!.slice();
   let absA = A.map(Math.abs);
@@ -174,13 +200,19 @@ function collapse(sizes: readonly number[], p: Params): { A: Float64Array; c: Fl
 
 /** A lin.collapse case: a deep identity network and the inputs to compare. */
 function collapseCases() {
-  return netCases({ activations: ['identity'], costs: ['quadratic', 'squared-error'], layers: [2, 4], batch: [1, 3] });
+  return netCases({
+    activations: ['identity'],
+    costs: ['quadratic', 'squared-error'],
+    layers: [2, 4],
+    batch: [1, 3],
+  });
 }
 
 export const linCollapse: Clause<NetCase> = {
   id: 'lin.collapse',
   title: 'without a non-linearity every depth is one affine map',
-  formula: 'σ = id ⇒ a^L = (W^L⋯W^1) x + (W^L⋯W^2 b^1 + ⋯ + W^L b^{L−1} + b^L), and the one-layer network with those parameters computes the same outputs',
+  formula:
+    'σ = id ⇒ a^L = (W^L⋯W^1) x + (W^L⋯W^2 b^1 + ⋯ + W^L b^{L−1} + b^L), and the one-layer network with those parameters computes the same outputs',
   section: specLink('lin.collapse'),
   kind: 'identity',
   arbitrary: collapseCases,
@@ -208,14 +240,23 @@ export const linCollapse: Clause<NetCase> = {
         }
         expected[r * nL + j] = s;
         bound[r * nL + j] = b;
-        cmp.near(() => `a${L}[${r},${j}] of the ${L}-layer identity network = (A x + c)_${j}`, out[r * nL + j]!, s, b); // lin.collapse
+        cmp.near(
+          () => `a${L}[${r},${j}] of the ${L}-layer identity network = (A x + c)_${j}`,
+          out[r * nL + j]!,
+          s,
+          b,
+        ); // lin.collapse
       }
     // The same map as one layer, run by the backend itself.
     const shallowSpec: NetworkSpec = { sizes: [n0, nL], activation: 'identity', cost: c.spec.cost };
     const shallow: Backend = await ctx.backend(shallowSpec, { weights: [A], biases: [offset] });
     const flat = (await shallow.forward(c.batch.x, m)).activations[1]!;
     for (let i = 0; i < m * nL; i++)
-      cmp.near(() => `output ${i} of the collapsed one-layer network vs the ${L}-layer one`, flat[i]!, out[i]!, 2 * bound[i]!); // lin.collapse
+      cmp.near(
+        () => `output ${i} of the collapsed one-layer network vs the ${L}-layer one`,
+        flat[i]!,
+        out[i]!,
+        2 * bound[i]!,
+      ); // lin.collapse
   },
 };
-

@@ -7,7 +7,7 @@ import { fwdAct, fwdAffine, linCollapse, netShape } from './forward.js';
 import { sgdDescent, sgdEpoch, sgdStep } from './sgd.js';
 
 /** The clause catalogue, in the order of docs/spec.md. Ids are stable. */
-export const CLAUSES: readonly Clause<any>[] = Object.freeze([
+export const CLAUSES: readonly Clause<unknown>[] = Object.freeze([
   netShape,
   fwdAffine,
   fwdAct,
@@ -32,23 +32,23 @@ export const CLAUSES: readonly Clause<any>[] = Object.freeze([
 ]);
 
 /** The clause with this id, or an error listing the ids. */
-export function getClause(id: string): Clause<any> {
+export function getClause(id: string): Clause<unknown> {
   const c = CLAUSES.find((x) => x.id === id);
   if (!c) throw new Error(`unknown clause '${id}'; clauses: ${CLAUSES.map((x) => x.id).join(', ')}`);
   return c;
 }
 
 /**
- * The clauses selected by ids or prefixes: `bp2` is one clause, `act` or `act.` every `act.*`,
- * `cost` every `cost.*`. An empty selection is the whole catalogue.
+ * The clauses selected by ids or prefixes: `bp2` is one clause, `bp` all four equations, `act`
+ * every `act.*`, `cost` every `cost.*`. An empty selection is the whole catalogue.
  */
-export function selectClauses(selection: readonly string[] | undefined): Clause<any>[] {
+export function selectClauses(selection: readonly string[] | undefined): Clause<unknown>[] {
   if (!selection || selection.length === 0) return [...CLAUSES];
-  const out = new Set<Clause<any>>();
+  const out = new Set<Clause<unknown>>();
   for (const s of selection) {
-    const prefix = s.endsWith('.') ? s : `${s}.`;
-    const hit = CLAUSES.filter((c) => c.id === s || c.id.startsWith(prefix));
-    if (hit.length === 0) throw new Error(`no clause matches '${s}'; clauses: ${CLAUSES.map((x) => x.id).join(', ')}`);
+    const hit = CLAUSES.filter((c) => c.id.startsWith(s));
+    if (hit.length === 0)
+      throw new Error(`no clause matches '${s}'; clauses: ${CLAUSES.map((x) => x.id).join(', ')}`);
     for (const c of hit) out.add(c);
   }
   return CLAUSES.filter((c) => out.has(c));

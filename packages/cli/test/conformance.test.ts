@@ -1,0 +1,170 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listBackends, MUTANTS, mutantEntry, registerBackend } from '@backprop/conformance';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { UsageError } from '../src/args.js';
+import { command } from '../src/commands/conformance.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'backprop-conformance-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Run the command and capture what it prints. */
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+    out += `${a.join(' ')}\n`;
+  });
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => {
+    err += `${a.join(' ')}\n`;
+  });
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  });
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    err += String(s);
+    return true;
+  });
+  try {
+    const code = await command.run(argv);
+    return { code, out, err };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+beforeAll(() => {
+  // A backend that can never start here, and one that is wrong: both go through the same registry as the CLI.
+  if (!listBackends().some((e) => e.name === 'nowhere'))
+    registerBackend({
+      name: 'nowhere',
+      dtype: 'float32',
+      description: 'a backend with no device',
+      probe: async () => ({ available: false, reason: 'no device: install the driver' }),
+      create: async () => {
+        throw new Error('unreachable');
+      },
+    });
+  const wrong = mutantEntry(MUTANTS.find((m) => m.name === 'bp2-w-not-transposed')!);
+  if (!listBackends().some((e) => e.name === wrong.name)) registerBackend(wrong);
+});
+
+afterEach(() => {
+  delete process.env.BACKPROP_REQUIRE_BACKENDS;
+});
+
+describe('backprop conformance', () => {
+  test('prints the clause × backend table and exits 0 when the reference passes', async () => {
+    const r = await run(['--backend', 'reference', '--clause', 'bp', '--clause', 'net.shape', '--runs', '3']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^clause\s+reference \(float64, js\)/);
+    for (const id of ['net.shape', 'bp1', 'bp2', 'bp3', 'bp4'])
+      expect(r.out).toMatch(new RegExp(`${id.replace('.', '\\.')}\\s+✓\\s+4 `));
+    expect(r.out).toMatch(/reference: 5 passed, 0 failed/);
+  }, 60_000);
+
+  test('exits 1 on a failing clause and prints the shrunk counterexample', async () => {
+    const r = await run(['--backend', 'mutant:bp2-w-not-transposed', '--clause', 'bp2', '--runs', '20']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/bp2\s+✗/);
+    expect(r.out).toMatch(/counterexample \(shrunk in \d+ steps; reproduce with --seed 1\)/);
+    expect(r.out).toMatch(/network \d-2-\d/);
+  }, 60_000);
+
+  test('writes JSON and JUnit reports; the table still goes to the terminal', async () => {
+    const json = join(dir, 'c.json');
+    const r = await run([
+      '--backend',
+      'reference',
+      '--clause',
+      'sgd',
+      '--runs',
+      '2',
+      '--report',
+      'json',
+      '--out',
+      json,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/sgd\.epoch\s+✓/);
+    const parsed = JSON.parse(readFileSync(json, 'utf8'));
+    expect(parsed.passed).toBe(true);
+    expect(parsed.reports[0].results.map((x: { id: string }) => x.id)).toEqual([
+      'sgd.step',
+      'sgd.epoch',
+      'sgd.descent',
+    ]);
+    const x = await run([
+      '--backend',
+      'reference',
+      '--clause',
+      'fwd.affine',
+      '--runs',
+      '2',
+      '--report',
+      'junit',
+    ]);
+    expect(x.out).toMatch(/^<\?xml version="1.0"/);
+    expect(x.out).toMatch(/<testcase classname="conformance.reference" name="fwd.affine \[reference\]/);
+    const md = await run(['--backend', 'reference', '--clause', 'fwd.act', '--runs', '2', '--report', 'md']);
+    expect(md.out).toMatch(/\| \[`fwd.act`\]\(docs\/spec.md#fwd.act\)/);
+  }, 60_000);
+
+  test('an unavailable backend is a skip, but a failure when required by flag or environment', async () => {
+    const soft = await run([
+      '--backend',
+      'reference',
+      '--backend',
+      'nowhere',
+      '--clause',
+      'bp1',
+      '--runs',
+      '2',
+    ]);
+    expect(soft.code).toBe(0);
+    expect(soft.out).toMatch(/nowhere: unavailable: no device: install the driver/);
+    const hard = await run([
+      '--backend',
+      'reference',
+      '--clause',
+      'bp1',
+      '--runs',
+      '2',
+      '--require',
+      'nowhere',
+    ]);
+    expect(hard.code).toBe(1);
+    expect(hard.out).toMatch(/nowhere: unavailable \(REQUIRED: failure\)/);
+    process.env.BACKPROP_REQUIRE_BACKENDS = 'reference,nowhere';
+    const env = await run(['--backend', 'reference', '--clause', 'bp1', '--runs', '2']);
+    expect(env.code).toBe(1);
+  }, 60_000);
+
+  test('usage errors name the problem', async () => {
+    await expect(run(['--backend', 'no-such'])).rejects.toThrow(
+      /unknown backend 'no-such'; registered: .*reference/,
+    );
+    await expect(run(['--report', 'xml'])).rejects.toThrow(UsageError);
+    await expect(run(['--clause', 'bp9'])).rejects.toThrow(/no clause matches 'bp9'/);
+    await expect(run(['--runs', '0'])).rejects.toThrow(/--runs must be an integer ≥ 1/);
+  });
+
+  test('--mutants kills every mutant with its target clause', async () => {
+    const r = await run(['--mutants', '--runs', '10']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`mutation score: ${MUTANTS.length}/${MUTANTS.length} \\(100%\\)`));
+    expect(r.out).not.toMatch(/SURVIVED/);
+  }, 120_000);
+
+  test('--list shows each backend with its dtype and availability', async () => {
+    const r = await run(['--list']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^reference\s+float64\s+.*available \(js\)/m);
+    expect(r.out).toMatch(/^nowhere\s+float32\s+.*unavailable: no device/m);
+  });
+});
