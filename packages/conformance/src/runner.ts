@@ -14,6 +14,7 @@ export const DEFAULT_SEED = 1;
 /** Default number of random cases per clause (plus the MNIST fixture where the clause applies). */
 export const DEFAULT_RUNS = 20;
 
+/** `pass`: every case within tolerance; `fail`: a value out of tolerance (or the backend threw); `skip`: unavailable backend or nothing to compare. */
 export type ClauseStatus = 'pass' | 'fail' | 'skip';
 
 /** The outcome of one clause on one backend. */
