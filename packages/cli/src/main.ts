@@ -6,6 +6,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   conformance: () => import('./commands/conformance.js'),
   compare: () => import('./commands/compare.js'),
   doctor: () => import('./commands/doctor.js'),
+  export: () => import('./commands/export.js'),
   weights: () => import('./commands/weights.js'),
   experiment: () => import('./commands/experiment.js'),
   data: () => import('./commands/data.js'),
