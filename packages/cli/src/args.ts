@@ -18,10 +18,16 @@ export interface Command {
 /** The `options` of node's parseArgs. */
 export type Options = NonNullable<ParseArgsConfig['options']>;
 /** What parseFlags returns for the options `O`. */
-export type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: true }>>;
+export type Parsed<O extends Options> = ReturnType<
+  typeof parseArgs<{ options: O; strict: true; allowPositionals: true }>
+>;
 
 /** Parse flags strictly: an unknown flag or a missing value is a UsageError naming it. */
-export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = false): Parsed<O> {
+export function parseFlags<O extends Options>(
+  argv: string[],
+  options: O,
+  allowPositionals = false,
+): Parsed<O> {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals }) as Parsed<O>;
   } catch (e) {
@@ -33,7 +39,8 @@ export function parseFlags<O extends Options>(argv: string[], options: O, allowP
 export function numberFlag(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new UsageError(`--${name} must be a number, got '${value}'`);
   return n;
 }
 
@@ -47,12 +54,18 @@ export function positiveFlag(name: string, value: string | undefined, fallback: 
 /** An integer flag with a lower bound. */
 export function integerFlag(name: string, value: string | undefined, fallback: number, min = 1): number {
   const n = numberFlag(name, value, fallback);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${value}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${value}`);
   return n;
 }
 
 /** A flag whose value is one of a fixed set. */
-export function choiceFlag<T extends string>(name: string, value: string | undefined, choices: readonly T[], fallback: T): T {
+export function choiceFlag<T extends string>(
+  name: string,
+  value: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
   if (!(choices as readonly string[]).includes(value))
     throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got '${value}'`);

@@ -1,2 +1,2 @@
-export { main } from './main.js';
 export { type Command, UsageError } from './args.js';
+export { main } from './main.js';

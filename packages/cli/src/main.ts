@@ -13,8 +13,15 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
 };
 
 async function overview(): Promise<string> {
-  const lines = ['backprop — the 3Blue1Brown network, checkable', '', 'Usage: backprop <command> [flags]', '', 'Commands:'];
-  for (const [name, load] of Object.entries(commands)) lines.push(`  ${name.padEnd(13)}${(await load()).command.summary}`);
+  const lines = [
+    'backprop — the 3Blue1Brown network, checkable',
+    '',
+    'Usage: backprop <command> [flags]',
+    '',
+    'Commands:',
+  ];
+  for (const [name, load] of Object.entries(commands))
+    lines.push(`  ${name.padEnd(13)}${(await load()).command.summary}`);
   lines.push('', "Run 'backprop <command> --help' for a command's flags.");
   return lines.join('\n');
 }
@@ -28,7 +35,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = commands[name];
   if (!load) {
-    console.error(`backprop: unknown command '${name}'. Commands: ${Object.keys(commands).join(', ')}. Try 'backprop --help'.`);
+    console.error(
+      `backprop: unknown command '${name}'. Commands: ${Object.keys(commands).join(', ')}. Try 'backprop --help'.`,
+    );
     return 2;
   }
   const { command } = await load();
