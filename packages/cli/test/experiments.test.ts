@@ -1,11 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { availability, getBackend } from '@backprop/conformance';
 import { createReferenceBackend, initParams, loadModel, type Params } from '@backprop/core';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../src/args.js';
 import { command } from '../src/commands/experiment.js';
+import { backendNames } from '../src/experiments/backends.js';
 import { batchGradient } from '../src/experiments/gradients.js';
 import {
   collapseAffine,
@@ -239,6 +241,36 @@ describe('linear', () => {
     expect(r.bestAffine.trainCost).toBeGreaterThan(0);
     await expectFiles('linear', out);
   }, 30_000);
+});
+
+// The same experiment through the backend registry on ONNX Runtime, where it can start here.
+const onnxCpu = await backendNames().then(async (names) =>
+  names.includes('onnx-cpu') ? (await availability(getBackend('onnx-cpu'))).available : false,
+);
+
+describe('on another backend', () => {
+  it.skipIf(!onnxCpu)(
+    'runs linear on onnx-cpu and reports that backend',
+    async () => {
+      const out = await runLinear({
+        ...common,
+        backend: 'onnx-cpu',
+        epochs: 1,
+        trainCount: 200,
+        validationCount: 100,
+        testCount: 100,
+        batchSize: 10,
+        etaIdentity: 0.01,
+        etaSigmoid: 3,
+        scatterCount: 5,
+        ridge: 1e-6,
+      });
+      expect(out.result.backend).toMatchObject({ name: 'onnx-cpu', dtype: 'float32' });
+      expect(out.result.collapse.count).toBe(100);
+      await expectFiles('linear', out);
+    },
+    30_000,
+  );
 });
 
 describe('backprop experiment (the command)', () => {

@@ -1,5 +1,6 @@
 import { type Backend, evaluate, type Model, train } from '@backprop/core';
 import type { DataSet } from '@backprop/data';
+import type { TopLevelSpec } from 'vega-lite';
 import type { ProgressFn } from './progress.js';
 
 /** Options every experiment takes. */
@@ -34,7 +35,7 @@ export interface ResultHeader {
 export interface ExperimentOutput<R extends ResultHeader = ResultHeader> {
   readonly result: R;
   /** A Vega-Lite chart of the result. */
-  readonly chart: import('vega-lite').TopLevelSpec;
+  readonly chart: TopLevelSpec;
   /** A short table for the terminal. */
   readonly table: string[];
   /** Extra files to write beside the result (name → contents). */

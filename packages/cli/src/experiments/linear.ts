@@ -1,6 +1,7 @@
 import {
   type Activation,
   createReferenceBackend,
+  DivergenceError,
   evaluate,
   initParams,
   type NetworkSpec,
@@ -157,6 +158,12 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
         validation: digits.validation,
         label: `linear: ${name}`,
         progress: options.progress,
+      }).catch((e: unknown) => {
+        if (!(e instanceof DivergenceError)) throw e;
+        const flag = activation === 'identity' ? '--eta-identity' : '--eta-sigmoid';
+        throw new Error(
+          `${name}: the cost became ${e.cost} at step ${e.step} with η = ${eta}; training diverged. Try a smaller ${flag}, e.g. ${flag} ${eta / 10}.`,
+        );
       });
       const test = await evaluate(backend, digits.test);
       const trainScore = await evaluate(backend, digits.train);

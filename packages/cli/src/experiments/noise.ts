@@ -132,11 +132,7 @@ export async function runNoise(
   options: NoiseOptions,
 ): Promise<ExperimentOutput<NoiseResult> & { model: Model }> {
   const t0 = performance.now();
-  const digits = loadDigits({
-    trainCount: options.trainCount,
-    dataDir: options.dataDir,
-    testCount: undefined,
-  });
+  const digits = loadDigits({ trainCount: options.trainCount, dataDir: options.dataDir }); // all 10,000 test digits
   const spec = options.model?.spec ?? DOCUMENT_SPEC;
   if (spec.sizes[0] !== digits.test.inputSize || spec.sizes[spec.sizes.length - 1] !== digits.test.classes)
     throw new RangeError(
