@@ -251,7 +251,7 @@ if (!compiled.ok)
 else {
   log('consumer type-checks against the installed declarations');
   const r = run(process.execPath, [join(project, 'out', 'consumer.js')], { cwd: project, timeout: 150_000 });
-  process.stdout.write(r.out.replace(/^/gm, '  '));
+  process.stdout.write(`${r.out.trimEnd().replace(/^/gm, '  ')}\n`);
   if (!r.ok) problem(`the consumer failed (${r.why}); see its output above.`);
 }
 
