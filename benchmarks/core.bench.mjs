@@ -6,9 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { createReferenceBackend, DOCUMENT_SPEC, epochSeed, initParams } from '../packages/core/dist/index.js';
 import { loadMnist, splitMnist } from '../packages/data/dist/index.js';
+import { parseBenchArgs } from './common.mjs';
 
 /** Seconds per epoch for each batch size: `{ batchSize, epochs: [s...], median, min, stepsPerSecond }`. */
 export async function benchCore({
@@ -43,12 +43,11 @@ export async function benchCore({
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({
-    options: {
-      epochs: { type: 'string', default: '3' },
-      'batch-sizes': { type: 'string', default: '10,32' },
-      json: { type: 'string' },
-    },
+  // Lenient like its siblings: `pnpm bench` hands every benchmark the same arguments.
+  const values = parseBenchArgs('core.bench', {
+    epochs: { type: 'string', default: '3' },
+    'batch-sizes': { type: 'string', default: '10,32' },
+    json: { type: 'string' },
   });
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}`);
   const results = await benchCore({

@@ -13,6 +13,7 @@ import {
   type Init,
   initParams,
   type NetworkSpec,
+  type Params,
   parameterCount,
   type RunFile,
   runEnvironment,
@@ -208,11 +209,7 @@ export function parseTrainFlags(argv: string[], now = new Date()): TrainConfig {
  * code to load); any other name is looked up in the conformance registry, where the gpu package
  * registers the ONNX Runtime backends, and must be available on this machine.
  */
-export async function openBackend(
-  name: string,
-  spec: NetworkSpec,
-  params: ReturnType<typeof initParams>,
-): Promise<Backend> {
+export async function openBackend(name: string, spec: NetworkSpec, params: Params): Promise<Backend> {
   if (name === 'reference') return createReferenceBackend(spec, params);
   const { availability, getBackend, listBackends } = await import('@backprop/conformance');
   const { registerOnnxBackends } = await import('@backprop/gpu');
