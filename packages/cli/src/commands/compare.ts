@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { type RunFile, RunFileError, readRunFile, writeFileAtomic } from '@backprop/core';
 import { type Command, parseFlags, UsageError } from '../args.js';
@@ -47,18 +48,18 @@ export interface RunSummary {
   readonly epochsCompared: number;
 }
 
-/** Label each run by its backend, adding the file name where two runs share a backend. */
+/**
+ * Label each run by its backend, adding the run's name (or, when names clash too, the file name)
+ * where two runs share a backend.
+ */
 export function labelRuns(files: readonly string[], runs: readonly RunFile[]): LabelledRun[] {
-  const counts = new Map<string, number>();
-  for (const r of runs) counts.set(r.backend.name, (counts.get(r.backend.name) ?? 0) + 1);
-  return runs.map((run, i) => ({
-    file: files[i]!,
-    run,
-    label:
-      counts.get(run.backend.name)! > 1
-        ? `${run.backend.name} (${basename(files[i]!, '.json')})`
-        : run.backend.name,
-  }));
+  const count = (key: (r: RunFile) => string, r: RunFile) => runs.filter((o) => key(o) === key(r)).length;
+  return runs.map((run, i) => {
+    const sameBackend = count((r) => r.backend.name, run) > 1;
+    const sameName = count((r) => `${r.backend.name}/${r.name}`, run) > 1;
+    const detail = sameName ? basename(files[i]!, '.json') : run.name;
+    return { file: files[i]!, run, label: sameBackend ? `${run.backend.name} (${detail})` : run.backend.name };
+  });
 }
 
 /** The accuracy curve of a run: per epoch, validation accuracy when the run has it, else test. */
@@ -269,6 +270,11 @@ export const command: Command = {
     for (const o of outs)
       if (!['.svg', '.png', '.html'].includes(extname(o).toLowerCase()))
         throw new UsageError(`--out ${o}: the extension must be .svg, .png or .html`);
+    for (const p of positionals)
+      if (!existsSync(p) || statSync(p).isDirectory())
+        throw new UsageError(
+          `RUN.json: ${existsSync(p) ? `'${p}' is a directory; give its run.json` : `no such file '${p}'`} (a run file written by 'backprop train')`,
+        );
     let runs: LabelledRun[];
     try {
       runs = labelRuns(

