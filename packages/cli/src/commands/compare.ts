@@ -58,7 +58,11 @@ export function labelRuns(files: readonly string[], runs: readonly RunFile[]): L
     const sameBackend = count((r) => r.backend.name, run) > 1;
     const sameName = count((r) => `${r.backend.name}/${r.name}`, run) > 1;
     const detail = sameName ? basename(files[i]!, '.json') : run.name;
-    return { file: files[i]!, run, label: sameBackend ? `${run.backend.name} (${detail})` : run.backend.name };
+    return {
+      file: files[i]!,
+      run,
+      label: sameBackend ? `${run.backend.name} (${detail})` : run.backend.name,
+    };
   });
 }
 
