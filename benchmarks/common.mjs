@@ -67,8 +67,26 @@ export function table(head, rows, align = []) {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells) =>
     cells
-      .map((c, i) => ((align[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])))
+      .map((c, i) =>
+        (align[i] ?? (i === 0 ? 'l' : 'r')) === 'l'
+          ? String(c).padEnd(widths[i])
+          : String(c).padStart(widths[i]),
+      )
       .join('  ')
       .trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/**
+ * Run a benchmark's main function; a RangeError (a bad flag) prints its message alone and
+ * exits with 2, anything else is a real failure and keeps its stack.
+ */
+export async function runMain(name, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    console.error(`${name}: ${e.message}`);
+    process.exitCode = 2;
+  }
 }

@@ -125,8 +125,10 @@ describe('backprop data (the built CLI)', { timeout: 30000 }, () => {
       '│  ██│',
       '└────┘',
     ]);
+    // A directory that is not there is a mistake in the flags: a usage error naming the flag.
     const missing = cli('info', '--dir', join(tmp, 'nowhere'));
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^backprop data: --dir: /);
     expect(missing.stderr).toMatch(
       /nowhere: no such directory.*train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte/,
     );

@@ -1,5 +1,6 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 
 /**
  * IDX, the file format of MNIST (http://yann.lecun.com/exdb/mnist/): a 4-byte magic
@@ -74,13 +75,7 @@ export function isGzip(bytes: Uint8Array): boolean {
  * `ubyte` data is returned as a view of `bytes` (no copy).
  */
 export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
-  if (isGzip(bytes)) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (e) {
-      throw new IdxError(name, `starts like gzip (1f 8b) but does not decompress: ${(e as Error).message}`);
-    }
-  }
+  if (isGzip(bytes)) bytes = gunzipIdx(bytes, name);
   if (bytes.length < 4)
     throw new IdxError(
       name,
@@ -130,6 +125,61 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
       `${available - elements * size} trailing bytes: dimensions [${dims.join(', ')}] of ${type} need ${elements * size} bytes after the header, the file has ${available}`,
     );
   return { type, dims, data: decode(type, view, headerBytes, elements) } as IdxArray;
+}
+
+/**
+ * The byte length an IDX header declares (header plus elements); null when `head` is too short
+ * to hold the whole header; 'invalid' when its magic number or type is wrong (then the parse of
+ * `head` alone says why). May be far beyond any real file, even Infinity: it is only a bound.
+ */
+function declaredLength(head: Uint8Array): number | null | 'invalid' {
+  if (head.length < 4) return null;
+  const type = TYPE_BY_CODE.get(head[2]!);
+  if (head[0] !== 0 || head[1] !== 0 || type === undefined) return 'invalid';
+  const headerBytes = 4 + 4 * head[3]!;
+  if (head.length < headerBytes) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let elements = 1;
+  for (let i = 0; i < head[3]!; i++) elements *= view.getUint32(4 + 4 * i, false);
+  return headerBytes + elements * IDX_TYPES[type].bytes;
+}
+
+/**
+ * Decompress a gzipped IDX file without inflating more than its header declares. A small
+ * gzip can inflate a thousandfold (64 KiB of gzip, 64 MiB of zeros), so the header is read
+ * first from the inflated start of the stream, and the whole stream is then inflated with
+ * that length (+1, to detect trailing bytes) as the output limit.
+ */
+function gunzipIdx(bytes: Uint8Array, name: string): Uint8Array {
+  const fail = (e: unknown): never => {
+    throw new IdxError(name, `starts like gzip (1f 8b) but does not decompress: ${(e as Error).message}`);
+  };
+  // Inflate growing prefixes of the compressed bytes until the header is complete (a gzip
+  // header's optional name and comment fields can push it past the first bytes).
+  let limit: number | null = null;
+  for (let prefix = 256; limit === null && prefix < bytes.length; prefix *= 4) {
+    let head: Uint8Array = new Uint8Array(0);
+    try {
+      head = gunzipSync(bytes.subarray(0, prefix), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch (e) {
+      fail(e);
+    }
+    const declared = declaredLength(head);
+    if (declared === 'invalid') return head; // not IDX: its first bytes are enough to say so
+    limit = declared;
+  }
+  const maxOutputLength = Math.min(limit === null ? Infinity : limit + 1, bufferConstants.MAX_LENGTH);
+  try {
+    return gunzipSync(bytes, { maxOutputLength });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') return fail(e);
+    throw new IdxError(
+      name,
+      limit !== null && limit < bufferConstants.MAX_LENGTH
+        ? `trailing bytes: decompresses to more than the ${limit} bytes its header declares`
+        : `decompresses to more than ${bufferConstants.MAX_LENGTH} bytes, more than this runtime can hold`,
+    );
+  }
 }
 
 function decode(type: IdxType, view: DataView, offset: number, n: number): IdxData {

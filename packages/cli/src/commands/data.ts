@@ -1,5 +1,6 @@
 import {
   type DataSet,
+  IdxError,
   labelHistogram,
   loadMnist,
   type Mnist,
@@ -75,7 +76,15 @@ function load(values: {
   const dir = values.dir ?? values['data-dir'];
   const trainCount = integerFlag('train-count', values['train-count'], 50000, 1);
   const validationCount = integerFlag('validation-count', values['validation-count'], 10000, 0);
-  const mnist = loadMnist(dir);
+  let mnist: Mnist;
+  try {
+    mnist = loadMnist(dir);
+  } catch (e) {
+    // A directory that is not an MNIST-layout data set is a mistake in the flags.
+    if (dir !== undefined && e instanceof IdxError)
+      throw new UsageError(`--${values.dir !== undefined ? 'dir' : 'data-dir'}: ${e.message}`);
+    throw e;
+  }
   if (trainCount + validationCount > mnist.train.count)
     throw new UsageError(
       `--train-count ${trainCount} + --validation-count ${validationCount} is more than the ${mnist.train.count} examples of the training file in ${mnist.source}`,

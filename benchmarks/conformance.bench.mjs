@@ -1,0 +1,103 @@
+// Wall time of the conformance suite per backend: `backprop conformance --backend NAME
+// --report json` as a child process (start-up, provider start, all 21 clauses with 20
+// fast-check cases each plus the MNIST fixture), with the pass/fail counts from its report.
+//
+//   node benchmarks/conformance.bench.mjs [--backends reference,onnx-cpu,onnx-webgpu] [--reps 1]
+//        [--out-dir runs/bench]
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  environment,
+  formatLoad,
+  list,
+  median,
+  parseBenchArgs,
+  positiveInt,
+  runMain,
+  table,
+  writeJson,
+} from './common.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'packages/cli/dist/bin.js');
+
+/**
+ * Time `backprop conformance --backend NAME --report json --out FILE` once: `{ backend, code,
+ * seconds, passed, failed, skipped, reason }` (counts from the JSON report).
+ */
+export function timeConformance(backend, outDir) {
+  const file = join(outDir, `conformance-${backend}.json`);
+  const t0 = performance.now();
+  const r = spawnSync(
+    process.execPath,
+    [bin, 'conformance', '--backend', backend, '--report', 'json', '--out', file],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  let report;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8')).reports.find((x) => x.backend === backend);
+  } catch {
+    throw new Error(
+      `conformance --backend ${backend} exited with ${r.status} and wrote no report:\n${r.stderr || r.stdout}`,
+    );
+  }
+  const count = (status) => report.results?.filter((c) => c.status === status).length ?? 0;
+  return {
+    backend,
+    code: r.status,
+    seconds,
+    available: report.available,
+    reason: report.available ? undefined : report.reason,
+    passed: count('pass'),
+    failed: count('fail'),
+    skipped: count('skip'),
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  await runMain('conformance.bench', async () => {
+    const values = parseBenchArgs('conformance.bench', {
+      backends: { type: 'string', default: 'reference,onnx-cpu,onnx-webgpu' },
+      reps: { type: 'string', default: '1' },
+      'out-dir': { type: 'string', default: 'runs/bench' },
+    });
+    const reps = positiveInt(values, 'reps');
+    const outDir = resolve(values['out-dir']);
+    const env = environment();
+    console.log(`node ${env.node}, ${env.cpu}, load average ${formatLoad(env.loadBefore)}`);
+    const results = [];
+    for (const backend of list(values.backends)) {
+      const runs = [];
+      for (let i = 0; i < reps; i++) runs.push(timeConformance(backend, outDir));
+      const last = runs.at(-1);
+      results.push({
+        ...last,
+        runs: runs.map((r) => r.seconds),
+        seconds: median(runs.map((r) => r.seconds)),
+      });
+    }
+    console.log(
+      table(
+        ['backend', 'seconds (median)', 'runs', 'passed', 'failed', 'skipped', 'exit'],
+        results.map((r) => [
+          r.backend,
+          r.seconds.toFixed(1),
+          r.runs.map((s) => s.toFixed(1)).join(' '),
+          r.passed,
+          r.failed,
+          r.skipped,
+          r.available ? r.code : `unavailable: ${r.reason}`,
+        ]),
+      ),
+    );
+    env.loadAfter = loadavg();
+    const file = writeJson(values['out-dir'], 'conformance.json', { ...env, results });
+    console.log(`load average after ${formatLoad(env.loadAfter)}; wrote ${file}`);
+  });
