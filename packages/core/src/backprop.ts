@@ -24,6 +24,11 @@ export function backpropInto(
   batch: Batch,
   ws: Workspace,
   inputsIndexed = false,
+  /**
+   * False leaves the gradients as sums over the batch, for a caller that applies grad.mean's
+   * 1/m itself in the same pass as the update (the reference's epoch loop).
+   */
+  mean = true,
 ): number {
   const { sizes } = spec;
   const L = sizes.length - 1;
@@ -53,13 +58,37 @@ export function backpropInto(
     gB.fill(0);
     for (let r = 0; r < m; r++) for (let j = 0; j < n; j++) gB[j] = gB[j]! + d[r * n + j]!; // bp3
     if (l === 1) {
-      // bp4 over the sparse input rows: a zero input adds nothing to ∂C/∂w_jk.
+      // bp4 over the sparse input rows: a zero input adds nothing to ∂C/∂w_jk. Eight neurons j
+      // at a time share each (k, x_k); every ∂C/∂w_jk still sums its rows in order.
       const { nzStart, nzIndex, nzValue } = ws;
       for (let r = 0; r < m; r++) {
         const t0 = nzStart[r]!;
         const t1 = nzStart[r + 1]!;
         const dro = r * n;
         let j = 0;
+        for (; j + 7 < n; j += 8) {
+          const d0 = d[dro + j]!;
+          const d1 = d[dro + j + 1]!;
+          const d2 = d[dro + j + 2]!;
+          const d3 = d[dro + j + 3]!;
+          const d4 = d[dro + j + 4]!;
+          const d5 = d[dro + j + 5]!;
+          const d6 = d[dro + j + 6]!;
+          const d7 = d[dro + j + 7]!;
+          const w0 = j * k0;
+          for (let t = t0; t < t1; t++) {
+            const w = w0 + nzIndex[t]!;
+            const v = nzValue[t]!;
+            gW[w] += d0 * v; // bp4: ∂C/∂w_jk += δ_j a_k
+            gW[w + k0] += d1 * v; // bp4
+            gW[w + 2 * k0] += d2 * v; // bp4
+            gW[w + 3 * k0] += d3 * v; // bp4
+            gW[w + 4 * k0] += d4 * v; // bp4
+            gW[w + 5 * k0] += d5 * v; // bp4
+            gW[w + 6 * k0] += d6 * v; // bp4
+            gW[w + 7 * k0] += d7 * v; // bp4
+          }
+        }
         for (; j + 3 < n; j += 4) {
           const d0 = d[dro + j]!;
           const d1 = d[dro + j + 1]!;
@@ -109,8 +138,28 @@ export function backpropInto(
           const w0 = j * k0;
           for (let k = 0; k < k0; k++) gW[w0 + k] += dj * a[ao + k]!; // bp4
         }
-        // bp2: (W^l)ᵀ δ^l for this row, j in order: (Δ^{l−1})_rk = Σ_j δ_rj w_jk.
-        for (let k = 0; k < k0; k++) {
+        // bp2: (W^l)ᵀ δ^l for this row: (Δ^{l−1})_rk = Σ_j δ_rj w_jk, each sum over j in order,
+        // four k at a time so that four independent sums hide the additions' latency.
+        let k = 0;
+        for (; k + 3 < k0; k += 4) {
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          for (let jj = 0; jj < n; jj++) {
+            const dj = d[dro + jj]!;
+            const w = jj * k0 + k;
+            s0 += dj * W[w]!; // bp2: (W^l)ᵀ δ^l
+            s1 += dj * W[w + 1]!; // bp2
+            s2 += dj * W[w + 2]!; // bp2
+            s3 += dj * W[w + 3]!; // bp2
+          }
+          dPrev[ao + k] = s0;
+          dPrev[ao + k + 1] = s1;
+          dPrev[ao + k + 2] = s2;
+          dPrev[ao + k + 3] = s3;
+        }
+        for (; k < k0; k++) {
           let s = 0;
           for (let jj = 0; jj < n; jj++) s += d[dro + jj]! * W[jj * k0 + k]!; // bp2: (W^l)ᵀ δ^l
           dPrev[ao + k] = s;
@@ -118,6 +167,7 @@ export function backpropInto(
       }
       multiplyByPrime(spec.activation, ws.zs[l - 2]!, ws.as[l - 1]!, dPrev, m * k0); // bp2: ⊙ σ′(z^{l−1})
     }
+    if (!mean) continue;
     const inv = 1 / m;
     for (let i = 0; i < gW.length; i++) gW[i] = gW[i]! * inv; // grad.mean
     for (let i = 0; i < gB.length; i++) gB[i] = gB[i]! * inv; // grad.mean

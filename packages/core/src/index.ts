@@ -2,12 +2,25 @@ export * from './activation.js';
 export { writeFileAtomic } from './atomic.js';
 export * from './backend.js';
 export { backprop, backpropInto, backpropTrace } from './backprop.js';
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  CheckpointError,
+  parseCheckpoint,
+  readCheckpoint,
+  serializeCheckpoint,
+  writeCheckpoint,
+} from './checkpoint.js';
 export * from './cost.js';
 export { genericTrainEpoch } from './epoch.js';
 export { type EvaluateOptions, type Evaluation, evaluate } from './evaluate.js';
 export { forward, forwardInto, indexNonZeros, traceOf } from './forward.js';
 export {
   loadModel,
+  MAX_LAYER_SIZE,
+  MAX_LAYERS,
+  MAX_PARAMETERS,
   MODEL_FORMAT,
   MODEL_VERSION,
   type Model,
@@ -17,6 +30,7 @@ export {
   parseModel,
   saveModel,
   serializeModel,
+  sizesProblem,
 } from './model-file.js';
 export * from './params.js';
 export { createReferenceBackend, ReferenceBackend } from './reference.js';
@@ -44,8 +58,11 @@ export {
   type StepEvent,
   type StepPoint,
   stepsPerEpoch,
+  TrainingStopped,
   type TrainOptions,
   type TrainResult,
+  type TrainState,
   train,
+  type VelocityAccess,
 } from './train.js';
 export { Workspace } from './workspace.js';

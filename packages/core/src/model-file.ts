@@ -10,6 +10,40 @@ export const MODEL_FORMAT = 'backprop-model';
 /** The model file version this code writes and reads. */
 export const MODEL_VERSION = 1;
 
+/**
+ * The largest layer a model, run or checkpoint file may declare. Sizes are checked against
+ * these bounds before anything is allocated, so a corrupt or hostile file cannot make a
+ * loader reserve gigabytes.
+ */
+export const MAX_LAYER_SIZE = 100_000;
+/** The most layers (input included) a file may declare. */
+export const MAX_LAYERS = 1000;
+/** The most parameters a model file may declare (800 MB as float64). */
+export const MAX_PARAMETERS = 100_000_000;
+
+/**
+ * Why `sizes` cannot be a network this code loads (too few layers, a size that is not a
+ * positive integer, a layer above {@link MAX_LAYER_SIZE}, more than {@link MAX_PARAMETERS}
+ * parameters), or null when it can. `field` names the array in the message.
+ */
+export function sizesProblem(sizes: unknown, field: string): string | null {
+  if (!Array.isArray(sizes) || sizes.length < 2)
+    return `${field} must list at least two positive integers, got ${JSON.stringify(sizes)?.slice(0, 80)}`;
+  if (sizes.length > MAX_LAYERS)
+    return `${field} lists ${sizes.length} layers, more than the ${MAX_LAYERS} a network may have`;
+  for (let i = 0; i < sizes.length; i++) {
+    const n = sizes[i];
+    if (!(typeof n === 'number' && Number.isInteger(n) && n >= 1))
+      return `${field} must list at least two positive integers, got ${JSON.stringify(n)} at ${field}[${i}]`;
+    if (n > MAX_LAYER_SIZE)
+      return `${field}[${i}] is ${n}, more than the ${MAX_LAYER_SIZE.toLocaleString('en-US')} neurons a layer may have`;
+  }
+  const count = parameterCount(sizes as number[]);
+  if (count > MAX_PARAMETERS)
+    return `${field} ${sizes.join('-')} declare ${count.toLocaleString('en-US')} parameters, more than the ${MAX_PARAMETERS.toLocaleString('en-US')} a file may hold`;
+  return null;
+}
+
 /** Where a model came from: free-form, with these fields filled by `backprop train`. */
 export interface ModelProvenance {
   readonly createdAt?: string;
@@ -127,12 +161,8 @@ export function parseModel(json: unknown, source = 'model'): Model {
   const s = json.spec;
   if (!isObject(s)) return fail('spec is missing');
   const sizes = s.sizes;
-  if (
-    !Array.isArray(sizes) ||
-    sizes.length < 2 ||
-    !sizes.every((n) => Number.isInteger(n) && (n as number) >= 1)
-  )
-    fail(`spec.sizes must list at least two positive integers, got ${JSON.stringify(sizes)}`);
+  const problem = sizesProblem(sizes, 'spec.sizes');
+  if (problem !== null) fail(problem);
   if (!ACTIVATIONS.includes(s.activation as Activation))
     fail(`spec.activation is ${JSON.stringify(s.activation)}, expected one of ${ACTIVATIONS.join(', ')}`);
   if (!COSTS.includes(s.cost as Cost))

@@ -4,6 +4,7 @@ import { ACTIVATIONS } from './activation.js';
 import { writeFileAtomic } from './atomic.js';
 import type { Dtype } from './backend.js';
 import { COSTS } from './cost.js';
+import { sizesProblem } from './model-file.js';
 import { INITS } from './params.js';
 import type { Activation, Cost, Init } from './spec.js';
 import type { EpochPoint, StepPoint } from './train.js';
@@ -185,6 +186,8 @@ export function validateRunFile(json: unknown, source = 'run file'): RunFile {
   const spec = obj(c.spec, 'config.spec', fail);
   if (!Array.isArray(spec.sizes) || spec.sizes.length < 2 || !spec.sizes.every(pos))
     fail('config.spec.sizes', 'at least two positive integers', spec.sizes);
+  const sizes = sizesProblem(spec.sizes, 'config.spec.sizes');
+  if (sizes !== null) throw new RunFileError(`${source}: ${sizes}`);
   oneOf(spec, 'activation', 'config.spec', ACTIVATIONS, fail);
   oneOf(spec, 'cost', 'config.spec', COSTS, fail);
   oneOf(c, 'init', 'config', INITS, fail);

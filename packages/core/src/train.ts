@@ -1,7 +1,15 @@
-import { type DataSet, deriveSeed, type LastBatchPolicy } from '@backprop/data';
+import {
+  type DataSet,
+  deriveSeed,
+  epochBatches,
+  fillInputs,
+  fillTargets,
+  type LastBatchPolicy,
+} from '@backprop/data';
 import type { Backend, SgdOptions } from './backend.js';
 import { type Evaluation, evaluate } from './evaluate.js';
 import { validateSgd } from './sgd.js';
+import type { Params } from './spec.js';
 
 /**
  * The shuffle seed of epoch `epoch` (1-based) of a run seeded `seed`. Every backend trained
@@ -83,6 +91,81 @@ export interface TrainOptions extends SgdOptions {
   readonly onStep?: (event: StepEvent) => void;
   readonly onEpoch?: (event: EpochPoint) => void;
   readonly onPoint?: (point: StepPoint) => void;
+  /**
+   * Take a checkpoint (a {@link TrainState}, handed to `onCheckpoint`) every this many steps.
+   * With checkpoints, a resume or `shouldStop`, epochs run step by step (`backend.step` on the
+   * mini-batches of `epochBatches`, as `genericTrainEpoch` does) so that training can stop and
+   * continue between any two steps.
+   */
+  readonly checkpointEvery?: number;
+  /** Receives each checkpoint; awaited before the next step. */
+  readonly onCheckpoint?: (state: TrainState) => void | Promise<void>;
+  /**
+   * Continue from this state (a checkpoint) instead of from the start: the backend gets its
+   * parameters (and momentum velocity), the epoch's mini-batches are drawn again from the same
+   * seed and the ones already done are skipped, so the run ends exactly where an uninterrupted
+   * one would.
+   */
+  readonly resume?: TrainState;
+  /**
+   * Polled before every step: when it returns true, training stops there with a
+   * {@link TrainingStopped} carrying the state to resume from (e.g. on SIGINT).
+   */
+  readonly shouldStop?: () => boolean;
+}
+
+/**
+ * Where a run stands between two steps: everything needed to continue it and end with the
+ * same parameters, bit for bit, and the same curve as a run that never stopped.
+ */
+export interface TrainState {
+  /** The current epoch (1-based). */
+  readonly epoch: number;
+  /** Steps of this epoch already done (0 up to the epoch's step count). */
+  readonly stepInEpoch: number;
+  /** Steps done since training began. */
+  readonly step: number;
+  readonly params: Params;
+  /** The momentum velocity v, or null with plain SGD (or before the first step). */
+  readonly velocity: Params | null;
+  /** Sum of this epoch's step costs so far. */
+  readonly epochCostSum: number;
+  /** Sum and count of the step costs since the last curve point. */
+  readonly pointCostSum: number;
+  readonly pointCostCount: number;
+  /** Seconds of SGD in this epoch so far. */
+  readonly epochSeconds: number;
+  /** Seconds since training began. */
+  readonly seconds: number;
+  /** The curve so far. */
+  readonly steps: readonly StepPoint[];
+  readonly epochs: readonly EpochPoint[];
+}
+
+/**
+ * A backend that hands over and takes back its momentum velocity. Checkpoints of a run with
+ * momentum need it: the velocity is part of the optimizer's state.
+ */
+export interface VelocityAccess {
+  /** A copy of the velocity v, or null before the first step with momentum. */
+  getVelocity(): Promise<Params | null>;
+  /** Replace the velocity (null: start again from zero). */
+  setVelocity(velocity: Params | null): Promise<void>;
+}
+
+function velocityAccess(backend: Backend): VelocityAccess | null {
+  const b = backend as Backend & Partial<VelocityAccess>;
+  return typeof b.getVelocity === 'function' && typeof b.setVelocity === 'function'
+    ? (b as unknown as VelocityAccess)
+    : null;
+}
+
+/** Training stopped on request (`shouldStop`) between two steps; `state` continues it. */
+export class TrainingStopped extends Error {
+  override name = 'TrainingStopped';
+  constructor(readonly state: TrainState) {
+    super(`training stopped at step ${state.step} (epoch ${state.epoch}, step ${state.stepInEpoch} of it)`);
+  }
 }
 
 /** What {@link train} did. */
@@ -121,7 +204,8 @@ export class DivergenceError extends Error {
  * Mini-batch SGD on any backend: `epochs` epochs of `backend.trainEpoch` with the shuffle seed
  * {@link epochSeed}(seed, e), an evaluation of the validation (and test) set after each epoch,
  * events per step and per epoch, and a curve point every `logEvery` steps. Stops with a
- * {@link DivergenceError} as soon as a step's cost is not finite.
+ * {@link DivergenceError} as soon as a step's cost is not finite. With `checkpointEvery`,
+ * `resume` or `shouldStop` the epochs run step by step and can stop and continue anywhere.
  */
 export async function train(backend: Backend, data: DataSet, options: TrainOptions): Promise<TrainResult> {
   const { epochs, batchSize, seed } = options;
@@ -133,16 +217,35 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
   const logEvery = options.logEvery ?? 100;
   if (!(Number.isInteger(logEvery) && logEvery >= 1))
     throw new RangeError(`logEvery must be a positive integer, got ${logEvery}`);
+  const every = options.checkpointEvery;
+  if (every !== undefined && !(Number.isInteger(every) && every >= 1))
+    throw new RangeError(`checkpointEvery must be a positive integer, got ${every}`);
   const lastBatch = options.lastBatch ?? 'keep';
+  const stepwise = every !== undefined || options.resume !== undefined || options.shouldStop !== undefined;
+  const momentum = options.momentum ?? 0;
+  const velocity = velocityAccess(backend);
+  if (stepwise && momentum > 0 && !velocity)
+    throw new RangeError(
+      `backend ${backend.name} cannot hand over its momentum velocity (getVelocity/setVelocity), so a run with momentum ${momentum} cannot be checkpointed or resumed on it; use momentum 0 or train without checkpoints`,
+    );
   const evalOptions = { batchSize: options.evaluateBatchSize ?? 1000 };
   const testEachEpoch = options.testEachEpoch ?? true;
-  const t0 = performance.now();
+  const resume = options.resume;
+  if (resume) checkResume(resume, epochs, stepsPerEpoch(data.count, batchSize, lastBatch));
+  // Seconds continue from the checkpoint's, so a resumed run's curve reads as one run.
+  const t0 = performance.now() - (resume?.seconds ?? 0) * 1000;
   const elapsed = () => (performance.now() - t0) / 1000;
-  const steps: StepPoint[] = [];
-  const epochPoints: EpochPoint[] = [];
-  let step = 0;
-  let pointSum = 0;
-  let pointCount = 0;
+  const steps: StepPoint[] = resume ? [...resume.steps] : [];
+  const epochPoints: EpochPoint[] = resume ? [...resume.epochs] : [];
+  let step = resume?.step ?? 0;
+  let pointSum = resume?.pointCostSum ?? 0;
+  let pointCount = resume?.pointCostCount ?? 0;
+  if (resume) {
+    await backend.setParams(resume.params);
+    if (velocity) await velocity.setVelocity(resume.velocity);
+    else if (resume.velocity !== null)
+      throw new RangeError(`backend ${backend.name} cannot take back the checkpoint's momentum velocity`);
+  }
   const flushPoint = (epoch: number) => {
     if (pointCount === 0) return;
     const p: StepPoint = { step, epoch, cost: pointSum / pointCount, seconds: elapsed() };
@@ -156,12 +259,13 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
     return { accuracy: e.accuracy, cost: e.cost };
   };
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = resume?.epoch ?? 1; epoch <= epochs; epoch++) {
     const stepsInEpoch = stepsPerEpoch(data.count, batchSize, lastBatch);
+    const resumed = resume !== undefined && epoch === resume.epoch;
     options.onEpochStart?.(epoch, stepsInEpoch);
-    let epochSum = 0;
-    let inEpoch = 0;
-    const e0 = performance.now();
+    let epochSum = resumed ? resume.epochCostSum : 0;
+    let inEpoch = resumed ? resume.stepInEpoch : 0;
+    const e0 = performance.now() - (resumed ? resume.epochSeconds * 1000 : 0);
     const onCosts = (costs: ArrayLike<number>) => {
       for (let i = 0; i < costs.length; i++) {
         const cost = costs[i]!;
@@ -190,22 +294,57 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
         if (step % logEvery === 0) flushPoint(epoch);
       }
     };
-    const result = await backend.trainEpoch(data, {
-      eta: options.eta,
-      momentum: options.momentum ?? 0,
-      weightDecay: options.weightDecay ?? 0,
-      batchSize,
-      seed: epochSeed(seed, epoch),
-      lastBatch,
-      onSteps: (_first, costs) => onCosts(costs),
-    });
+    const sgd = { eta: options.eta, momentum, weightDecay: options.weightDecay ?? 0 };
+    const epochSeedValue = epochSeed(seed, epoch);
+    if (stepwise) {
+      /** The state after the steps done so far, before the next one. */
+      const state = async (): Promise<TrainState> => ({
+        epoch,
+        stepInEpoch: inEpoch,
+        step,
+        params: await backend.getParams(),
+        velocity: velocity ? await velocity.getVelocity() : null,
+        epochCostSum: epochSum,
+        pointCostSum: pointSum,
+        pointCostCount: pointCount,
+        epochSeconds: (performance.now() - e0) / 1000,
+        seconds: elapsed(),
+        steps: [...steps],
+        epochs: [...epochPoints],
+      });
+      const one = new Float64Array(1); // reused: no allocation per step
+      await stepThrough(backend, data, { ...sgd, batchSize, seed: epochSeedValue, lastBatch }, inEpoch, {
+        onCost: (cost) => {
+          one[0] = cost;
+          onCosts(one);
+        },
+        afterStep: async () => {
+          if (every === undefined || step % every !== 0 || !options.onCheckpoint) return;
+          const s = await state();
+          // Only a good state is a checkpoint: parameters that overflowed make the next cost
+          // NaN, and the run stops there with the previous checkpoint as the last good one.
+          if (finite(s.params) && (s.velocity === null || finite(s.velocity))) await options.onCheckpoint(s);
+        },
+        beforeStep: async () => {
+          if (options.shouldStop?.()) throw new TrainingStopped(await state());
+        },
+      });
+    } else {
+      const result = await backend.trainEpoch(data, {
+        ...sgd,
+        batchSize,
+        seed: epochSeedValue,
+        lastBatch,
+        onSteps: (_first, costs) => onCosts(costs),
+      });
+      // A backend that reported fewer steps through onSteps than it ran: take the rest from its result.
+      if (inEpoch < result.costs.length) onCosts(result.costs.subarray(inEpoch));
+      if (inEpoch !== result.costs.length)
+        throw new Error(
+          `backend ${backend.name} reported ${inEpoch} step costs through onSteps but ran ${result.costs.length} steps`,
+        );
+    }
     const epochSeconds = (performance.now() - e0) / 1000;
-    // A backend that reported fewer steps through onSteps than it ran: take the rest from its result.
-    if (inEpoch < result.costs.length) onCosts(result.costs.subarray(inEpoch));
-    if (inEpoch !== result.costs.length)
-      throw new Error(
-        `backend ${backend.name} reported ${inEpoch} step costs through onSteps but ran ${result.costs.length} steps`,
-      );
     const point: EpochPoint = {
       epoch,
       step,
@@ -221,4 +360,70 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
   flushPoint(epochs);
   const final = options.test ? await evaluate(backend, options.test, evalOptions) : null;
   return { steps, epochs: epochPoints, final, seconds: elapsed() };
+}
+
+function finite(p: Params): boolean {
+  for (const a of [...p.weights, ...p.biases])
+    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
+  return true;
+}
+
+/** A resume state must fit the run: its epoch and step within the run's epochs and steps. */
+function checkResume(s: TrainState, epochs: number, stepsInEpoch: number): void {
+  if (!(Number.isInteger(s.epoch) && s.epoch >= 1 && s.epoch <= Math.max(1, epochs)))
+    throw new RangeError(`the resume state is in epoch ${s.epoch}, outside this run's epochs 1–${epochs}`);
+  if (!(Number.isInteger(s.stepInEpoch) && s.stepInEpoch >= 0 && s.stepInEpoch <= stepsInEpoch))
+    throw new RangeError(
+      `the resume state has done ${s.stepInEpoch} steps of epoch ${s.epoch}, but an epoch here has ${stepsInEpoch}`,
+    );
+  if (s.step !== (s.epoch - 1) * stepsInEpoch + s.stepInEpoch)
+    throw new RangeError(
+      `the resume state's step ${s.step} does not match epoch ${s.epoch}, step ${s.stepInEpoch} of ${stepsInEpoch} per epoch`,
+    );
+}
+
+/** How long the step loop may keep the event loop busy before yielding (so signals get handled). */
+const YIELD_MS = 20;
+
+/**
+ * The mini-batches of one epoch from `first` on, one `backend.step` each: the same batches,
+ * inputs and steps as `genericTrainEpoch` (clause `sgd.epoch`), with hooks between steps.
+ */
+async function stepThrough(
+  backend: Backend,
+  data: DataSet,
+  options: SgdOptions & { batchSize: number; seed: number; lastBatch: LastBatchPolicy },
+  first: number,
+  hooks: {
+    onCost: (cost: number) => void;
+    beforeStep: () => Promise<void>;
+    afterStep: () => Promise<void>;
+  },
+): Promise<void> {
+  const { batchSize } = options;
+  const n0 = backend.spec.sizes[0]!;
+  const nL = backend.spec.sizes[backend.spec.sizes.length - 1]!;
+  if (data.inputSize !== n0)
+    throw new RangeError(`${data.name} has ${data.inputSize} inputs but the network's input layer has ${n0}`);
+  if (data.classes !== nL)
+    throw new RangeError(`${data.name} has ${data.classes} classes but the network's output layer has ${nL}`);
+  // The whole epoch's shuffle, from its seed: resuming at step `first` skips the batches done.
+  const batches = epochBatches(data.count, batchSize, options.seed, options.lastBatch);
+  const x = new Float64Array(batchSize * n0);
+  const y = new Float64Array(batchSize * nL);
+  const sgd = { eta: options.eta, momentum: options.momentum ?? 0, weightDecay: options.weightDecay ?? 0 };
+  let yielded = performance.now();
+  for (let i = first; i < batches.length; i++) {
+    await hooks.beforeStep();
+    const indices = batches[i]!;
+    fillInputs(data, indices, x);
+    fillTargets(data, indices, y);
+    hooks.onCost(await backend.step({ size: indices.length, x, y }, sgd));
+    await hooks.afterStep();
+    // A resolved promise does not let timers or signal handlers run: yield now and then.
+    if (performance.now() - yielded > YIELD_MS) {
+      await new Promise((r) => setImmediate(r));
+      yielded = performance.now();
+    }
+  }
 }

