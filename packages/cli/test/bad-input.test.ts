@@ -117,10 +117,12 @@ const usageCases: [string[], string][] = [
   [['weights'], 'model file'],
   [['weights', 'model.json', '--bogus'], '--bogus'],
   [['weights', 'model.json', '--layer', 'zero'], '--layer'],
+  [['weights', 'no-such-model.json'], 'no-such-model.json'],
   // experiment
   [['experiment'], 'experiment'],
   [['experiment', 'no-such-experiment'], 'no-such-experiment'],
   [['experiment', 'noise', '--bogus'], '--bogus'],
+  [['experiment', '--bogus'], '--bogus'],
   // export
   [['export'], 'model file'],
   [['export', '--bogus', 'model.json'], '--bogus'],

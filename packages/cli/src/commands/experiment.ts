@@ -43,7 +43,9 @@ export const command: Command = {
   async run(argv) {
     const [name, ...rest] = argv;
     if (name === undefined || name.startsWith('-'))
-      throw new UsageError(`name an experiment: ${EXPERIMENTS.map((e) => e.name).join(', ')}`);
+      throw new UsageError(
+        `${name === undefined ? 'name an experiment' : `'${name}' comes before the experiment's name; name one first`}: ${EXPERIMENTS.map((e) => e.name).join(', ')}`,
+      );
     const def = EXPERIMENTS.find((e) => e.name === name);
     if (!def)
       throw new UsageError(

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { loadModel, writeFileAtomic } from '@backprop/core';
 import { type Command, choiceFlag, integerFlag, parseFlags, UsageError } from '../args.js';
 import { weightsImage } from '../weights-image.js';
@@ -40,9 +41,13 @@ export const command: Command = {
     );
     if (positionals.length !== 1)
       throw new UsageError('name one model file, e.g. backprop weights model.json --out weights.png');
+    const layer = integerFlag('layer', values.layer, 1);
+    if (!existsSync(positionals[0]!))
+      throw new UsageError(
+        `model file '${positionals[0]}' does not exist; 'backprop train' writes one (model.json)`,
+      );
     const model = loadModel(positionals[0]!);
     const L = model.spec.sizes.length - 1;
-    const layer = integerFlag('layer', values.layer, 1);
     if (layer > L)
       throw new UsageError(
         `--layer must be from 1 to ${L}: ${positionals[0]} has ${L} weight matrices (sizes ${model.spec.sizes.join('-')})`,
