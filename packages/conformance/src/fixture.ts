@@ -12,7 +12,7 @@ export const FIXTURE_EPOCH = 20;
 /** The document's network on real MNIST: one mini-batch and a small slice for an epoch. */
 export interface Fixture {
   readonly net: NetCase;
-  /** The first {@link FIXTURE_EPOCH} training images. */
+  /** The first `FIXTURE_EPOCH` (20) training images. */
   readonly data: DataSet;
 }
 

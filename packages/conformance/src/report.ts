@@ -3,6 +3,7 @@ import type { ClauseResult, ConformanceReport } from './runner.js';
 
 /** The report formats of `backprop conformance --report`. */
 export type ReportFormat = 'table' | 'json' | 'junit' | 'md';
+/** The report formats: terminal table, JSON, JUnit XML, Markdown (`--report`). */
 export const REPORT_FORMATS: readonly ReportFormat[] = Object.freeze(['table', 'json', 'junit', 'md']);
 
 /** A short number for tables: 0, 2.0e-16, 0.48. */

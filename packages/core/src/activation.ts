@@ -33,7 +33,9 @@ export function identityPrime(_x: number): number {
 
 /** An activation function and its derivative, element by element. */
 export interface ActivationFunctions {
+  /** σ(x). */
   readonly f: (x: number) => number;
+  /** σ′(x). */
   readonly prime: (x: number) => number;
 }
 

@@ -74,7 +74,9 @@ export interface Backend {
   readonly spec: NetworkSpec;
   /** Where the computation really ran, e.g. "js", "cpu", "webgpu", "cuda". */
   readonly device: string;
+  /** Replace the parameters (a copy is taken) and reset any optimizer state such as momentum. */
   setParams(params: Params): Promise<void>;
+  /** A copy of the current parameters, as float64. */
   getParams(): Promise<Params>;
   /** The forward pass over a batch of `size` rows of `x`. */
   forward(x: Float64Array, size: number): Promise<ForwardTrace>;

@@ -119,7 +119,7 @@ export function forwardInto(
   x: Float64Array,
   size: number,
   ws: Workspace,
-  /** The rows' non-zero inputs are already in `ws` (see {@link indexRows}); `x` is not read. */
+  /** The rows' non-zero inputs are already in `ws` (see `indexRows`); `x` is not read. */
   inputsIndexed = false,
 ): void {
   const { sizes } = spec;

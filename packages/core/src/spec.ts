@@ -31,6 +31,7 @@ export interface Params {
 /** ∂C/∂W^l and ∂C/∂b^l, in the same layout as {@link Params}. */
 export type Gradients = Params;
 
+/** The document's layer sizes: 784 input pixels, two hidden layers of 16, 10 digits. */
 export const DOCUMENT_SIZES: readonly number[] = Object.freeze([784, 16, 16, 10]);
 
 /** The document's network: 784-16-16-10, sigmoid, quadratic cost. */

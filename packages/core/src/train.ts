@@ -87,9 +87,13 @@ export interface TrainOptions extends SgdOptions {
   readonly logEvery?: number;
   /** Rows per forward pass when evaluating (default 1000). */
   readonly evaluateBatchSize?: number;
+  /** Called when epoch `epoch` (from 1) starts, with its number of steps. */
   readonly onEpochStart?: (epoch: number, steps: number) => void;
+  /** Called after every SGD step (or group of steps a backend runs together). */
   readonly onStep?: (event: StepEvent) => void;
+  /** Called after every epoch, with its evaluation. */
   readonly onEpoch?: (event: EpochPoint) => void;
+  /** Called for every point of the step curve (the mean cost of `logEvery` steps). */
   readonly onPoint?: (point: StepPoint) => void;
   /**
    * Take a checkpoint (a {@link TrainState}, handed to `onCheckpoint`) every this many steps.

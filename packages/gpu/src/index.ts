@@ -26,7 +26,16 @@ export {
   stepsGraph,
   uploadGraph,
 } from './onnx/graphs.js';
-export { backpropNodes, forwardNodes, type SgdFeatures, sgdNodes } from './onnx/network.js';
+export {
+  type BackpropValues,
+  backpropNodes,
+  type ForwardValues,
+  forwardNodes,
+  type ParamNames,
+  type SgdFeatures,
+  type SgdInputs,
+  sgdNodes,
+} from './onnx/network.js';
 export {
   bindingDir,
   bindingLibraries,
