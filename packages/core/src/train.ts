@@ -1,12 +1,6 @@
-import {
-  type DataSet,
-  deriveSeed,
-  epochBatches,
-  fillInputs,
-  fillTargets,
-  type LastBatchPolicy,
-} from '@backprop/data';
+import { type DataSet, deriveSeed, type LastBatchPolicy } from '@backprop/data';
 import type { Backend, SgdOptions } from './backend.js';
+import { runEpochSteps } from './epoch.js';
 import { type Evaluation, evaluate } from './evaluate.js';
 import { validateSgd } from './sgd.js';
 import type { Params } from './spec.js';
@@ -317,17 +311,25 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
         epochs: [...epochPoints],
       });
       const one = new Float64Array(1); // reused: no allocation per step
-      await stepThrough(backend, data, { ...sgd, batchSize, seed: epochSeedValue, lastBatch }, inEpoch, {
+      let yielded = performance.now();
+      await runEpochSteps(backend, data, { ...sgd, batchSize, seed: epochSeedValue, lastBatch }, inEpoch, {
         onCost: (cost) => {
           one[0] = cost;
           onCosts(one);
         },
         afterStep: async () => {
-          if (every === undefined || step % every !== 0 || !options.onCheckpoint) return;
-          const s = await state();
-          // Only a good state is a checkpoint: parameters that overflowed make the next cost
-          // NaN, and the run stops there with the previous checkpoint as the last good one.
-          if (finite(s.params) && (s.velocity === null || finite(s.velocity))) await options.onCheckpoint(s);
+          if (every !== undefined && step % every === 0 && options.onCheckpoint) {
+            const s = await state();
+            // Only a good state is a checkpoint: parameters that overflowed make the next cost
+            // NaN, and the run stops there with the previous checkpoint as the last good one.
+            if (finite(s.params) && (s.velocity === null || finite(s.velocity)))
+              await options.onCheckpoint(s);
+          }
+          // A resolved promise does not let timers or signal handlers run: yield now and then.
+          if (performance.now() - yielded > YIELD_MS) {
+            await new Promise((r) => setImmediate(r));
+            yielded = performance.now();
+          }
         },
         beforeStep: async () => {
           if (options.shouldStop?.()) throw new TrainingStopped(await state());
@@ -388,46 +390,3 @@ function checkResume(s: TrainState, epochs: number, stepsInEpoch: number): void 
 
 /** How long the step loop may keep the event loop busy before yielding (so signals get handled). */
 const YIELD_MS = 20;
-
-/**
- * The mini-batches of one epoch from `first` on, one `backend.step` each: the same batches,
- * inputs and steps as `genericTrainEpoch` (clause `sgd.epoch`), with hooks between steps.
- */
-async function stepThrough(
-  backend: Backend,
-  data: DataSet,
-  options: SgdOptions & { batchSize: number; seed: number; lastBatch: LastBatchPolicy },
-  first: number,
-  hooks: {
-    onCost: (cost: number) => void;
-    beforeStep: () => Promise<void>;
-    afterStep: () => Promise<void>;
-  },
-): Promise<void> {
-  const { batchSize } = options;
-  const n0 = backend.spec.sizes[0]!;
-  const nL = backend.spec.sizes[backend.spec.sizes.length - 1]!;
-  if (data.inputSize !== n0)
-    throw new RangeError(`${data.name} has ${data.inputSize} inputs but the network's input layer has ${n0}`);
-  if (data.classes !== nL)
-    throw new RangeError(`${data.name} has ${data.classes} classes but the network's output layer has ${nL}`);
-  // The whole epoch's shuffle, from its seed: resuming at step `first` skips the batches done.
-  const batches = epochBatches(data.count, batchSize, options.seed, options.lastBatch);
-  const x = new Float64Array(batchSize * n0);
-  const y = new Float64Array(batchSize * nL);
-  const sgd = { eta: options.eta, momentum: options.momentum ?? 0, weightDecay: options.weightDecay ?? 0 };
-  let yielded = performance.now();
-  for (let i = first; i < batches.length; i++) {
-    await hooks.beforeStep();
-    const indices = batches[i]!;
-    fillInputs(data, indices, x);
-    fillTargets(data, indices, y);
-    hooks.onCost(await backend.step({ size: indices.length, x, y }, sgd));
-    await hooks.afterStep();
-    // A resolved promise does not let timers or signal handlers run: yield now and then.
-    if (performance.now() - yielded > YIELD_MS) {
-      await new Promise((r) => setImmediate(r));
-      yielded = performance.now();
-    }
-  }
-}
