@@ -13,7 +13,7 @@ export {
   writeCheckpoint,
 } from './checkpoint.js';
 export * from './cost.js';
-export { genericTrainEpoch } from './epoch.js';
+export { genericTrainEpoch, runEpochSteps, type StepHooks } from './epoch.js';
 export { type EvaluateOptions, type Evaluation, evaluate } from './evaluate.js';
 export { forward, forwardInto, indexNonZeros, traceOf } from './forward.js';
 export {
