@@ -13,7 +13,7 @@ export {
   writeCheckpoint,
 } from './checkpoint.js';
 export * from './cost.js';
-export { genericTrainEpoch, runEpochSteps, type StepHooks } from './epoch.js';
+export { epochStart, genericTrainEpoch, runEpoch, stepsToPause } from './epoch.js';
 export { type EvaluateOptions, type Evaluation, evaluate } from './evaluate.js';
 export { forward, forwardInto, indexNonZeros, traceOf } from './forward.js';
 export {
@@ -34,6 +34,23 @@ export {
 } from './model-file.js';
 export * from './params.js';
 export { createReferenceBackend, ReferenceBackend } from './reference.js';
+export {
+  type Availability,
+  availability,
+  BACKEND_OPTIONS,
+  type BackendEntry,
+  type BackendOption,
+  BackendOptionError,
+  type BackendOptions,
+  BackendUnavailableError,
+  checkBackendOptions,
+  getBackend,
+  listBackends,
+  openBackend,
+  referenceEntry,
+  registerBackend,
+  UnknownBackendError,
+} from './registry.js';
 export {
   RUN_FORMAT,
   RUN_VERSION,
