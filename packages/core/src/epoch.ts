@@ -1,5 +1,5 @@
 import { type DataSet, epochBatches, fillInputs, fillTargets } from '@backprop/data';
-import type { Backend, EpochOptions, EpochResult } from './backend.js';
+import type { Backend, Batch, EpochOptions, EpochResult } from './backend.js';
 import { validateSgd } from './sgd.js';
 
 /**
@@ -31,13 +31,26 @@ export async function genericTrainEpoch(
     const m = indices.length;
     fillInputs(data, indices, x);
     fillTargets(data, indices, y);
-    const batch = m === batchSize ? { size: m, x, y } : { size: m, x: x.subarray(0, m * n0), y: y.subarray(0, m * nL) };
-    costs[i - first] = await backend.step(batch, sgd);
+    costs[i - first] = await backend.step(batchOf(m, x, y, n0, nL), sgd);
     options.onSteps?.(i, costs.subarray(i - first, i - first + 1));
     const pause = options.betweenSteps?.(i + 1);
     if (pause) await pause;
   }
   return { batches, costs };
+}
+
+/**
+ * The {@link Batch} of the first `size` rows of buffers that may hold more (kept for full
+ * batches): `x` and `y` themselves when they are exactly that long, else views (`subarray`) of
+ * exactly `size · n0` and `size · nL` values. No copy.
+ */
+export function batchOf(size: number, x: Float64Array, y: Float64Array, n0: number, nL: number): Batch {
+  if (x.length === size * n0 && y.length === size * nL) return { size, x, y };
+  if (x.length < size * n0 || y.length < size * nL)
+    throw new RangeError(
+      `buffers of ${x.length} and ${y.length} values hold fewer than ${size} rows of ${n0} and ${nL}`,
+    );
+  return { size, x: x.subarray(0, size * n0), y: y.subarray(0, size * nL) };
 }
 
 /**
@@ -79,7 +92,10 @@ export function epochStart(options: EpochOptions, steps: number): number {
  * `options.pauseEvery` and `pauseOffset` (at least 1), or Infinity when there is none. A
  * backend that groups steps takes `min(groupSize, stepsToPause(options, done))` next.
  */
-export function stepsToPause(options: Pick<EpochOptions, 'pauseEvery' | 'pauseOffset'>, done: number): number {
+export function stepsToPause(
+  options: Pick<EpochOptions, 'pauseEvery' | 'pauseOffset'>,
+  done: number,
+): number {
   const every = options.pauseEvery;
   if (every === undefined) return Number.POSITIVE_INFINITY;
   return every - ((((done + (options.pauseOffset ?? 0)) % every) + every) % every);

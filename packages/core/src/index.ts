@@ -13,7 +13,7 @@ export {
   writeCheckpoint,
 } from './checkpoint.js';
 export * from './cost.js';
-export { epochStart, genericTrainEpoch, runEpoch, stepsToPause } from './epoch.js';
+export { batchOf, epochStart, genericTrainEpoch, runEpoch, stepsToPause } from './epoch.js';
 export { type EvaluateOptions, type Evaluation, evaluate } from './evaluate.js';
 export { forward, forwardInto, indexNonZeros, traceOf } from './forward.js';
 export {
