@@ -53,15 +53,27 @@ export async function backendNames(): Promise<string[]> {
 /**
  * The registry entry called `name`, checked to take `options`: a {@link UsageError} naming the
  * known backends, or the flag and the backends that take it. Loads @backprop/gpu (and with it
- * onnxruntime-node) only for a name not registered yet. For checks before any work.
+ * onnxruntime-node) only when the answer needs it: a name not registered yet, or an option the
+ * backend does not take (to name those that do). For checks before any work.
  */
 export async function backendEntry(name: string, options: BackendOptions = {}): Promise<BackendEntry> {
-  const note = listBackends().some((e) => e.name === name) ? undefined : await registerBackends();
+  const check = async () => {
+    try {
+      const entry = getBackend(name);
+      checkBackendOptions(entry, options);
+      return entry;
+    } catch (e) {
+      if (!(e instanceof UnknownBackendError || e instanceof BackendOptionError) || onnx) throw e;
+      await registerBackends();
+      const entry = getBackend(name);
+      checkBackendOptions(entry, options);
+      return entry;
+    }
+  };
   try {
-    const entry = getBackend(name);
-    checkBackendOptions(entry, options);
-    return entry;
+    return await check();
   } catch (e) {
+    const note = onnx ? await onnx : undefined; // why the ONNX backends are missing, if they are
     if (e instanceof UnknownBackendError)
       throw new UsageError(
         `--backend: ${e.message}${note ? ` (the ONNX backends are missing: ${note})` : ''}; see 'backprop conformance --list'`,
@@ -79,7 +91,7 @@ export async function backendEntry(name: string, options: BackendOptions = {}): 
 }
 
 /**
- * The one way the CLI opens a backend by name (train, experiment, export): the name and the
+ * The one way the CLI opens a backend by name (`train`, `experiment`): the name and the
  * options checked as {@link backendEntry} does, then core's `openBackend` (probe, with the
  * reason when the backend cannot run here, then create).
  */

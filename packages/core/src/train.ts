@@ -261,6 +261,12 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
     return { accuracy: e.accuracy, cost: e.cost };
   };
 
+  // When the event loop last had a turn (kept across epochs: short ones must not reset it).
+  let yielded = performance.now();
+  const pause = async () => {
+    await new Promise((r) => setImmediate(r));
+    yielded = performance.now();
+  };
   for (let epoch = resume?.epoch ?? 1; epoch <= epochs; epoch++) {
     const stepsInEpoch = stepsPerEpoch(data.count, batchSize, lastBatch);
     const resumed = resume !== undefined && epoch === resume.epoch;
@@ -314,11 +320,6 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
     });
     if (options.shouldStop?.()) throw new TrainingStopped(await state());
     const first = inEpoch;
-    let yielded = performance.now();
-    const pause = async () => {
-      await new Promise((r) => setImmediate(r));
-      yielded = performance.now();
-    };
     /** A step where betweenSteps must be called (pauseEvery) was reported, and it has not been called since. */
     let pending = false;
     /** Between two steps: checkpoint, stop, or let the event loop run; a promise only when there is something to await. */
