@@ -1,5 +1,5 @@
 export * from './activation.js';
-export { writeFileAtomic } from './atomic.js';
+export { writeFileAtomic, writeFileAtomicAsync } from './atomic.js';
 export * from './backend.js';
 export { backprop, backpropInto, backpropTrace } from './backprop.js';
 export {
@@ -7,6 +7,7 @@ export {
   CHECKPOINT_VERSION,
   type Checkpoint,
   CheckpointError,
+  CheckpointWriter,
   parseCheckpoint,
   readCheckpoint,
   serializeCheckpoint,

@@ -7,6 +7,7 @@ import {
   type BackendOptions,
   type Checkpoint,
   CheckpointError,
+  CheckpointWriter,
   COSTS,
   type Cost,
   DivergenceError,
@@ -25,7 +26,6 @@ import {
   TrainingStopped,
   type TrainState,
   train,
-  writeCheckpoint,
   writeRunFile,
 } from '@backprop/core';
 import { type DataSet, IdxError, loadMnist, splitMnist } from '@backprop/data';
@@ -526,10 +526,13 @@ async function run(argv: string[]): Promise<number> {
     };
 
     // Checkpoints, and stopping between two steps on SIGINT/SIGTERM (a second signal exits at once).
-    let lastCheckpoint: TrainState | null = resume?.checkpoint.state ?? null;
-    const save = (state: TrainState) => {
-      writeCheckpoint(config.checkpointPath, { spec, run: { ...meta }, state });
-      lastCheckpoint = state;
+    // Written in the background while training goes on (validated before training continues).
+    const writer = new CheckpointWriter(config.checkpointPath);
+    const save = (state: TrainState) => writer.write({ spec, run: { ...meta }, state });
+    /** The last checkpoint whole on disk, once the write in flight is done. */
+    const lastCheckpoint = async (): Promise<TrainState | null> => {
+      await writer.flush().catch(() => {}); // a write that failed leaves the one before it
+      return writer.written?.state ?? resume?.checkpoint.state ?? null;
     };
     let stopSignal: NodeJS.Signals | null = null;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -582,10 +585,11 @@ async function run(argv: string[]): Promise<number> {
         // good one (parameters that overflowed): then the last checkpoint written stays.
         let s: TrainState | null = e.state;
         try {
-          save(s);
+          await save(s);
+          await writer.flush();
         } catch (err) {
           if (!(err instanceof CheckpointError)) throw err;
-          s = lastCheckpoint;
+          s = await lastCheckpoint();
         }
         console.error(
           `backprop train: stopped by ${stopSignal} at step ${e.state.step} (epoch ${e.state.epoch}, ${e.state.stepInEpoch} of its steps done)` +
@@ -607,16 +611,20 @@ async function run(argv: string[]): Promise<number> {
       writeRunFile(config.runPath, diverged);
       console.error(`backprop train: ${e.message}`);
       console.error(`run file (diverged): ${config.runPath}; no model file written`);
-      if (checkpointing)
+      if (checkpointing) {
+        const last = await lastCheckpoint();
         console.error(
-          lastCheckpoint
-            ? `the last good checkpoint stays on disk: ${config.checkpointPath} (step ${(lastCheckpoint as TrainState).step})`
+          last
+            ? `the last good checkpoint stays on disk: ${config.checkpointPath} (step ${last.step})`
             : 'no checkpoint was written before the divergence',
         );
+      }
       return 1;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      // No write left running into the next step (the paths above that need its result waited for it).
+      await writer.flush().catch(() => {});
     }
 
     const final = result.final!;
@@ -653,7 +661,10 @@ async function run(argv: string[]): Promise<number> {
     };
     writeRunFile(config.runPath, runFile);
     // The model file now holds the final parameters: the checkpoint has served its purpose.
-    if (checkpointing || resume) rmSync(config.checkpointPath, { force: true });
+    if (checkpointing || resume) {
+      await writer.flush().catch(() => {}); // a write in flight would put the file back; the model is saved
+      rmSync(config.checkpointPath, { force: true });
+    }
 
     out(
       `test accuracy ${percent(final.accuracy)} (${final.correct}/${final.count}), cost ${final.cost.toFixed(4)}`,
