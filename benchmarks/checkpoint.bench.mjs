@@ -68,7 +68,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
     const epochs = positiveInt(values, 'epochs');
     const reps = positiveInt(values, 'reps');
     const trainCount = positiveInt(values, 'train-count');
-    if (epochs < 2) throw new RangeError('--epochs must be at least 2: epoch 1 is the warm-up and is left out');
+    if (epochs < 2)
+      throw new RangeError('--epochs must be at least 2: epoch 1 is the warm-up and is left out');
     const outDir = resolve(values['out-dir']);
     const env = environment();
     console.log(`node ${env.node}, ${env.cpu}, load average ${formatLoad(env.loadBefore)}`);
@@ -98,7 +99,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
         round[name] = { epochSeconds: t.epochSeconds, wall: t.wall };
         times[name].push(...t.epochSeconds.slice(1));
       }
-      round.ratio = median(round.checkpointed.epochSeconds.slice(1)) / median(round.plain.epochSeconds.slice(1));
+      round.ratio =
+        median(round.checkpointed.epochSeconds.slice(1)) / median(round.plain.epochSeconds.slice(1));
       rounds.push(round);
       console.log(
         `round ${r + 1}: ${order.join(' then ')}; ratio ${round.ratio.toFixed(3)} (epoch s without: ${round.plain.epochSeconds.map((s) => s.toFixed(2)).join(' ')}; with: ${round.checkpointed.epochSeconds.map((s) => s.toFixed(2)).join(' ')})`,

@@ -322,7 +322,9 @@ describe('CheckpointWriter: checkpoints written in the background', () => {
     const before = readFileSync(path, 'utf8');
     const bad = { ...second!, params: cloneParams(second!.params) };
     bad.params.biases[1]![2] = Number.NaN;
-    await expect(writer.write({ spec, run: {}, state: bad })).rejects.toThrow(/params\.biases\[1\].*\[2\] is null/);
+    await expect(writer.write({ spec, run: {}, state: bad })).rejects.toThrow(
+      /params\.biases\[1\].*\[2\] is null/,
+    );
     await writer.flush();
     expect(readFileSync(path, 'utf8')).toBe(before);
     // A directory where the file should be: the write fails in the background, and says so next time.
