@@ -40,8 +40,8 @@ export function backpropInto(
   const W = params.weights;
   const { Z, A, D, gradW, gradB } = ws;
   forwardInto(spec, params, batch.x, m, ws, options);
-  const z = spec.cost === 'cross-entropy' ? Z[L]!.values : undefined; // for a stable ln softmax
-  const cost = meanCost(spec.cost, A[L]!.values, Y, m, sizes[L]!, z); // cost.mean
+  const z = spec.cost === 'cross-entropy' ? Z[L].values : undefined; // for a stable ln softmax
+  const cost = meanCost(spec.cost, A[L].values, Y, m, sizes[L], z); // cost.mean
 
   outputError(D[L], spec.cost, act, A[L], Z[L], Y, m); // bp1: Δ^L = ∇_A C ⊙ σ′(Z^L)
   for (let l = L - 1; l >= 1; l--) timesPrime(times(D[l], D[l + 1], W[l], m), act, Z[l], A[l], m); // bp2: Δ^l = (Δ^{l+1} W^{l+1}) ⊙ σ′(Z^l)
