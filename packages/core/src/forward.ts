@@ -30,7 +30,7 @@ export function forwardInto(
   const L = spec.sizes.length - 1;
   const { weights: W, biases: b } = params;
   const { Z, A } = ws;
-  const output = spec.cost === 'cross-entropy' ? 'softmax' : spec.activation;
+  const output = spec.cost === 'cross-entropy' ? 'softmax' : spec.activation; // act.softmax under cross-entropy
   if (options.inputs !== 'indexed') indexNonZeros(x, m, ws.input);
   for (let l = 1; l <= L; l++) {
     affine(Z[l], ws.inputOf[l], W[l - 1], b[l - 1], m); // fwd.affine: Z^l = A^{l−1} (W^l)ᵀ + 1 (b^l)ᵀ
