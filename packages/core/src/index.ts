@@ -1,7 +1,7 @@
 export * from './activation.js';
 export { writeFileAtomic, writeFileAtomicAsync } from './atomic.js';
 export * from './backend.js';
-export { backprop, backpropInto, backpropTrace } from './backprop.js';
+export { type BackpropOptions, backprop, backpropInto, backpropTrace } from './backprop.js';
 export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -16,7 +16,8 @@ export {
 export * from './cost.js';
 export { batchOf, epochStart, genericTrainEpoch, runEpoch, stepsToPause } from './epoch.js';
 export { type EvaluateOptions, type Evaluation, evaluate } from './evaluate.js';
-export { forward, forwardInto, indexNonZeros, traceOf } from './forward.js';
+export { type ForwardOptions, forward, forwardInto, traceOf } from './forward.js';
+export { DenseRows, type Rows } from './kernels.js';
 export {
   loadModel,
   MAX_LAYER_SIZE,
@@ -67,6 +68,7 @@ export {
   writeRunFile,
 } from './run-file.js';
 export { sgdStep, validateSgd } from './sgd.js';
+export { indexNonZeros, SparseRows } from './sparse-input.js';
 export * from './spec.js';
 export {
   DivergenceError,
