@@ -102,8 +102,8 @@ Interruption:
                         position in the epoch and the curve so far; written atomically, so an
                         interrupted write leaves the previous one whole). SIGINT or SIGTERM
                         then stops between two steps, writes a last checkpoint and exits with
-                        130 or 143. Epochs run step by step (for the reference backend, bit for
-                        bit what a run without checkpoints does). Deleted when the run completes.
+                        130 or 143. Epochs run as without checkpoints (ONNX fast mode included),
+                        bit for bit the same run. Deleted when the run completes.
   --checkpoint FILE     where (default: checkpoint.json beside the run file, or NAME.checkpoint.json
                         when --out is NAME.json)
   --resume PATH         continue from a checkpoint file (or a run directory holding
