@@ -222,9 +222,19 @@ try {
       Math.abs(onnx.final.test.accuracy - torch.final.test.accuracy) < 0.01,
     'and ends at the same test accuracy within 1%',
   );
-  for (const f of readdirSync(join(work, 'speed')).filter((f) => f.endsWith('.json')))
-    readRunFile(join(work, 'speed', f));
-  check(true, 'every speed run file is a valid run file');
+  const speedFiles = readdirSync(join(work, 'speed')).filter((f) => f.endsWith('.json'));
+  const invalid = speedFiles.filter((f) => {
+    try {
+      readRunFile(join(work, 'speed', f));
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  check(
+    speedFiles.length === 4 && invalid.length === 0,
+    `the 4 speed run files are valid run files (${invalid.join(', ') || 'none bad'})`,
+  );
 } finally {
   if (keep) console.log(`kept ${tmp}`);
   else rmSync(tmp, { recursive: true, force: true });

@@ -22,6 +22,9 @@ bash run-gpu.sh [flags]
   --work DIR             raw results (default: KIT/work); packed into results.tar.gz
   --cpu-dry-run          the same steps with onnx-cpu and PyTorch on the CPU in place of CUDA
   --check-parts          only report which CUDA provider parts are here and whether they verify
+  --only LIST            run only the steps whose names start with these (comma-separated, e.g.
+                         conformance or speed-torch,speed-table); machine, unpack and provider
+                         always run (quick when done before); the work folder is kept, not emptied
   --deadline S           stop starting steps S seconds after the start (each step's timeout is
                          cut to what is left); default none
   --epochs N             epochs of the onnx-cuda / onnx-cpu / PyTorch comparison (default 3)
@@ -39,6 +42,7 @@ MODE=cuda
 OUT_DIR="${OUT:-}"
 WORK=""
 CHECK_PARTS=0
+ONLY=""
 DEADLINE=0
 EPOCHS=3
 SPEED_EPOCHS=3
@@ -56,6 +60,7 @@ while [ $# -gt 0 ]; do
     --work) need "$@"; WORK="$2"; shift 2 ;;
     --cpu-dry-run) MODE=cpu; shift ;;
     --check-parts) CHECK_PARTS=1; shift ;;
+    --only) need "$@"; ONLY="$2"; shift 2 ;;
     --deadline) need "$@"; posint "$1" "$2"; DEADLINE="$2"; shift 2 ;;
     --epochs) need "$@"; posint "$1" "$2"; EPOCHS="$2"; shift 2 ;;
     --speed-epochs) need "$@"; posint "$1" "$2"; SPEED_EPOCHS="$2"; shift 2 ;;
@@ -139,7 +144,7 @@ OUT_DIR="$(cd "$OUT_DIR" && pwd)"; WORK="$(cd "$WORK" && pwd)"
 if [ -n "$(ls -A "$WORK")" ] && [ ! -f "$WORK/steps.tsv" ]; then
   echo "run-gpu.sh: --work $WORK holds files of something else; name an empty folder" >&2; exit 2
 fi
-rm -rf "${WORK:?}"/* 2>/dev/null
+[ -z "$ONLY" ] && rm -rf "${WORK:?}"/* 2>/dev/null
 mkdir -p "$WORK/logs" "$WORK/runs" "$WORK/speed" "$WORK/models"
 LOG="$OUT_DIR/log.txt"
 : >"$LOG"
@@ -148,6 +153,7 @@ STEPS="$WORK/steps.tsv"
 : >"$STEPS"
 NOTES="$WORK/notes.md"
 : >"$NOTES"
+
 if [ "$MODE" = cuda ]; then B=onnx-cuda; PROV=cuda; TORCH_DEVICE=cuda; else B=onnx-cpu; PROV=cpu; TORCH_DEVICE=cpu; fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/xdg-runtime-$(id -u)}"
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
@@ -160,8 +166,15 @@ note() { echo "$*" >>"$NOTES"; }
 
 # step NAME TIMEOUT CMD...: run CMD (a function or program) with a timeout, log it, record it.
 FAILED=0
+wanted() {
+  [ -z "$ONLY" ] && return 0
+  local w
+  for w in ${ONLY//,/ } machine unpack provider; do [[ "$1" == "$w"* ]] && return 0; done
+  return 1
+}
 step() {
   local name="$1" limit="$2"; shift 2
+  wanted "$name" || return 0
   local left=$((DEADLINE > 0 ? DEADLINE - $(elapsed) : limit))
   if [ "$left" -lt 5 ]; then
     printf '%s\tSKIPPED\t0\tno time left before --deadline %s\n' "$name" "$DEADLINE" >>"$STEPS"
@@ -210,14 +223,19 @@ s_unpack() {
 }
 s_provider() {
   set -e
-  check_parts || { echo "the CUDA provider is incomplete: see above"; exit 1; }
-  local parts=() p
-  for p in $(parts_listed); do parts+=("$KIT/cuda/$p"); done
-  unxz_cat "$BIND/$CUDA_LIB" "${parts[@]}"
-  cp "$KIT/cuda/libonnxruntime_providers_shared.so" "$BIND/"
+  [ -f "$KIT/cuda/SHA256SUMS" ] || { echo "no cuda/SHA256SUMS: this kit has no CUDA provider (built with --no-cuda-provider?)"; exit 1; }
   local want; want=$(grep " $CUDA_LIB\$" "$KIT/cuda/SHA256SUMS" | cut -d' ' -f1)
-  [ "$(sha256_of "$BIND/$CUDA_LIB")" = "$want" ] || { echo "$CUDA_LIB: sha256 mismatch after assembly"; exit 1; }
-  echo "$CUDA_LIB assembled from ${#parts[@]} parts and verified ($(du -h "$BIND/$CUDA_LIB" | cut -f1))"
+  if [ -f "$BIND/$CUDA_LIB" ] && [ -f "$BIND/libonnxruntime_providers_shared.so" ] && [ "$(sha256_of "$BIND/$CUDA_LIB")" = "$want" ]; then
+    echo "$CUDA_LIB already assembled and verified"
+  else
+    check_parts || { echo "the CUDA provider is incomplete: see above"; exit 1; }
+    local parts=() p
+    for p in $(parts_listed); do parts+=("$KIT/cuda/$p"); done
+    unxz_cat "$BIND/$CUDA_LIB" "${parts[@]}"
+    cp "$KIT/cuda/libonnxruntime_providers_shared.so" "$BIND/"
+    [ "$(sha256_of "$BIND/$CUDA_LIB")" = "$want" ] || { echo "$CUDA_LIB: sha256 mismatch after assembly"; exit 1; }
+    echo "$CUDA_LIB assembled from ${#parts[@]} parts and verified ($(du -h "$BIND/$CUDA_LIB" | cut -f1))"
+  fi
   if command -v ldd >/dev/null 2>&1; then
     echo "ldd $CUDA_LIB (with LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-})"
     ldd "$BIND/$CUDA_LIB" | grep -E 'not found|cud|cublas|cufft|curand|nvrtc' || true
@@ -228,7 +246,10 @@ s_provider() {
 # CUDA, the NVIDIA pip wheels beside PyTorch, PyTorch's own lib folder.
 cuda_paths() {
   local dirs=() d
-  for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda-13*/lib64 /usr/lib/x86_64-linux-gnu; do [ -d "$d" ] && dirs+=("$d"); done
+  for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
+    /usr/local/cuda-13*/lib64 /usr/local/cuda-13*/lib /usr/local/cuda-13*/targets/x86_64-linux/lib /usr/lib/x86_64-linux-gnu; do
+    [ -d "$d" ] && dirs+=("$d")
+  done
   local py
   for py in python3 /opt/torch/.venv/bin/python3 /usr/bin/python3; do
     command -v "$py" >/dev/null 2>&1 || continue
@@ -284,10 +305,14 @@ s_torch() { # s_torch OUTDIR MODES GRADS BATCHES EPOCHS
     --orders "$WORK/orders-seed1.json" $(counts) --out-dir "$1" --summary "$1/pytorch-summary.jsonl"
 }
 s_compare() {
-  local runs=("$WORK/runs/$B.json")
-  [ "$B" != onnx-cpu ] && runs+=("$WORK/runs/onnx-cpu.json")
-  runs+=("$WORK/runs/"pytorch-*.json)
-  cli compare "${runs[@]}" --out "$OUT_DIR/compare.png" --out "$WORK/compare.html"
+  local runs=() f
+  for f in "$WORK/runs/$B.json" "$WORK/runs/onnx-cpu.json" "$WORK/runs/"pytorch-*.json; do
+    [ -f "$f" ] && [[ ! " ${runs[*]} " == *" $f "* ]] && runs+=("$f")
+  done
+  [ ${#runs[@]} -ge 1 ] || { echo "no run file to compare (the train steps failed)"; return 1; }
+  [ -f "$WORK/runs/$B.json" ] || echo "note: $B has no run file; comparing what there is"
+  cli compare "${runs[@]}" --out "$OUT_DIR/compare.png" --out "$WORK/compare.html" || return 1
+  [ -f "$WORK/runs/$B.json" ]
 }
 s_speed_onnx() { # s_speed_onnx BATCH K|naive
   local extra=(--steps-per-run "$2") tag="fast K=$2"
@@ -297,10 +322,13 @@ s_speed_onnx() { # s_speed_onnx BATCH K|naive
       --name "$B $tag" --run "$WORK/speed/$B-b$1-$2.json" --model "$WORK/models/$B-b$1-$2.model.json"
 }
 s_speed_table() {
+  local rc=0
   tools speed-table "$WORK/speed/"*.json --out "$WORK/speed.md" \
-    --title "Seconds per epoch ($TRAIN_COUNT images, 784-16-16-10 sigmoid, quadratic cost, η = 3, plain SGD; $([ "$MODE" = cuda ] && echo "$(timeout 20 nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)" || echo "CPU dry run, $(nproc) cores"))"
-  local first="${BATCHES%%,*}"
-  cli compare "$WORK/speed/$B-b$first-"*.json "$WORK/speed/pytorch-"*"-b$first.json" --out "$OUT_DIR/speed.png" >/dev/null || true
+    --title "Seconds per epoch ($TRAIN_COUNT images, 784-16-16-10 sigmoid, quadratic cost, η = 3, plain SGD; $([ "$MODE" = cuda ] && echo "$(timeout 20 nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)" || echo "CPU dry run, $(nproc) cores"))" || rc=1
+  local first="${BATCHES%%,*}" runs=() f
+  for f in "$WORK/speed/$B-b$first-"*.json "$WORK/speed/pytorch-"*"-b$first.json"; do [ -f "$f" ] && runs+=("$f"); done
+  [ ${#runs[@]} -gt 0 ] && { cli compare "${runs[@]}" --out "$OUT_DIR/speed.png" >/dev/null || rc=1; }
+  return $rc
 }
 s_check_runs() { tools check-runs "$WORK/runs/"*.json "$WORK/speed/"*.json; }
 
@@ -311,6 +339,7 @@ refresh() {
     echo "# backprop GPU run: $([ "$MODE" = cuda ] && echo "onnx-cuda on $(timeout 10 nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)" || echo "CPU DRY RUN (onnx-cpu and PyTorch on the CPU stand in for CUDA)")"
     echo
     echo "kit $(sed -n 's/.*"commit": "\(.*\)".*/\1/p' "$KIT/MANIFEST.json" 2>/dev/null | head -1); started $(date -u -d "@$START" +%FT%TZ 2>/dev/null || echo "$START"); $(elapsed) s so far; $(uname -n), $(nproc) cores"
+    [ -n "$ONLY" ] && echo "only the steps starting with: $ONLY (--only; earlier results in the work folder were kept)"
     echo "settings: epochs $EPOCHS, speed epochs $SPEED_EPOCHS, batch sizes $BATCHES, steps per run $KS, conformance runs $CONF_RUNS, train $TRAIN_COUNT / validation $VALIDATION_COUNT"
     echo
     echo "| step | status | s | last line |"
@@ -350,6 +379,11 @@ if [ "$MODE" = cuda ]; then
       missing=$(ldd "$BIND/$CUDA_LIB" 2>/dev/null | grep 'not found' | awk '{print $1}' | paste -sd' ')
       note "libraries the CUDA provider still cannot find: ${missing:-none}"
     fi
+    # cuDNN is opened at run time (dlopen), so ldd cannot see it: look for it on the path.
+    cudnn=""
+    for d in ${LD_LIBRARY_PATH//:/ }; do [ -e "$d/libcudnn.so.9" ] && { cudnn="$d/libcudnn.so.9"; break; }; done
+    [ -z "$cudnn" ] && cudnn=$(ldconfig -p 2>/dev/null | grep -o '/[^ ]*libcudnn.so.9$' | head -1)
+    note "cuDNN 9 (libcudnn.so.9): ${cudnn:-NOT FOUND on LD_LIBRARY_PATH or in ldconfig}"
   fi
 fi
 step doctor 120 s_doctor
