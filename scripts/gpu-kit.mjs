@@ -432,7 +432,12 @@ is the transfer plan. Built from ${commit}.
 
 step('done');
 console.log(`\nkit: ${out}`);
-for (const f of files) console.log(`  ${MiB(f.bytes).padStart(10)}  ${f.path}`);
+const small = files.filter((f) => f.bytes < 64 * 1024);
+for (const f of files.filter((f) => f.bytes >= 64 * 1024))
+  console.log(`  ${MiB(f.bytes).padStart(10)}  ${f.path}`);
+console.log(
+  `  ${MiB(small.reduce((n, f) => n + f.bytes, 0)).padStart(10)}  ${small.length} smaller files (MANIFEST.json lists every file)`,
+);
 console.log(
   `  ${MiB(sizeOf(out)).padStart(10)}  total; base (everything but the provider parts) ${MiB(baseBytes)}`,
 );

@@ -18,7 +18,7 @@ usage() {
   cat <<'EOF'
 bash run-gpu.sh [flags]
 
-  --out DIR              output folder (default: $OUT when set, else ./gpu-results)
+  --out DIR              output folder (default: $OUT when set, else KIT/out)
   --work DIR             raw results (default: KIT/work); packed into results.tar.gz
   --cpu-dry-run          the same steps with onnx-cpu and PyTorch on the CPU in place of CUDA
   --check-parts          only report which CUDA provider parts are here and whether they verify
@@ -136,7 +136,7 @@ check_parts() {
 if [ "$CHECK_PARTS" = 1 ]; then check_parts; exit $?; fi
 
 # ---- output ----
-OUT_DIR="${OUT_DIR:-$PWD/gpu-results}"
+OUT_DIR="${OUT_DIR:-$KIT/out}"
 WORK="${WORK:-$KIT/work}"
 mkdir -p "$OUT_DIR" "$WORK" || { echo "run-gpu.sh: cannot create $OUT_DIR or $WORK" >&2; exit 2; }
 OUT_DIR="$(cd "$OUT_DIR" && pwd)"; WORK="$(cd "$WORK" && pwd)"
