@@ -200,10 +200,22 @@ def evaluate(net, xs, ys, labels):
         return {'accuracy': correct / n, 'cost': cost_sum / n, 'confusion': confusion.tolist()}
 
 
-class GraphStep:
-    """The whole step, batch selection and cost logging included, captured in a CUDA graph per batch size."""
+class Emulated:
+    """Stands in for a captured graph on the CPU (--emulate-graph): replay() runs the step body eagerly."""
 
-    def __init__(self, net, step, count, batch, steps_per_epoch, device):
+    def __init__(self, body):
+        self.replay = body
+
+
+class GraphStep:
+    """The whole step, batch selection and cost logging included, captured in a CUDA graph per batch size.
+
+    With emulate=True (CPU, for tests) the same body runs eagerly instead of being captured, so the
+    device-side indexing, the remainder batch, the cost buffer and the warm-up restore are checked
+    without a GPU; only the capture itself is not.
+    """
+
+    def __init__(self, net, step, count, batch, steps_per_epoch, device, emulate=False):
         self.order = torch.zeros(count, dtype=torch.long, device=device)  # this epoch's permutation
         self.counter = torch.zeros(1, dtype=torch.long, device=device)  # steps done this epoch
         self.costs = torch.zeros(steps_per_epoch, dtype=torch.float32, device=device)
@@ -211,6 +223,7 @@ class GraphStep:
         self.net, self.step = net, step
         self.graphs = {}
         self.rem = count % batch
+        self.emulate = emulate
 
     def capture(self, xs, ys, size):
         ar = torch.arange(size, device=xs.device)
@@ -222,6 +235,13 @@ class GraphStep:
             self.counter.add_(1)
 
         saved = [p.detach().clone() for p in self.net.params]
+        if self.emulate:
+            for _ in range(3):  # the warm-up steps, undone below, as on CUDA
+                self.counter.zero_()
+                body()
+            self.restore(saved)
+            self.graphs[size] = Emulated(body)
+            return
         # Warm up on a side stream before capture (PyTorch's rule), then undo the warm-up steps.
         s = torch.cuda.Stream()
         s.wait_stream(torch.cuda.current_stream())
@@ -233,12 +253,15 @@ class GraphStep:
         g = torch.cuda.CUDAGraph()
         with torch.cuda.graph(g):
             body()
+        self.restore(saved)
+        self.graphs[size] = g
+
+    def restore(self, saved):
         with torch.no_grad():
             for p, v in zip(self.net.params, saved):
                 p.copy_(v)
         self.counter.zero_()
         self.costs.zero_()
-        self.graphs[size] = g
 
     def epoch(self, order, full):
         self.order.copy_(order)
@@ -272,7 +295,7 @@ def run_one(args, data, mode, grad, batch, device, init, orders):
     capture_seconds = 0.0
     if mode == 'graph':
         t = time.perf_counter()
-        graph = GraphStep(net, step, count, batch, steps_per_epoch, device)
+        graph = GraphStep(net, step, count, batch, steps_per_epoch, device, emulate=args.emulate_graph)
         graph.capture(xs, ys, batch)
         if rem:
             graph.capture(xs, ys, rem)
@@ -325,7 +348,7 @@ def run_one(args, data, mode, grad, batch, device, init, orders):
         steps.append({'step': step_no, 'epoch': args.epochs, 'cost': point_sum / point_n, 'seconds': time.perf_counter() - t0})
     final = evaluate(net, *test)
     total = time.perf_counter() - t0
-    name = f'pytorch-{mode}-{grad}'
+    name = f'pytorch-{mode}-{grad}' + ('-emulated' if mode == 'graph' and args.emulate_graph else '')
     dev_name = torch.cuda.get_device_name(device) if cuda else 'cpu'
     return {
         'format': 'backprop-run', 'version': 1,
@@ -359,7 +382,7 @@ def run_one(args, data, mode, grad, batch, device, init, orders):
         # Extra fields (ignored by readers of the format): how this run was made.
         'pytorch': {
             'version': torch.__version__, 'device': dev_name, 'mode': mode, 'grad': grad,
-            'captureSeconds': capture_seconds, 'sameInit': init is not None, 'sameOrders': orders is not None,
+            'captureSeconds': capture_seconds, 'emulatedGraph': mode == 'graph' and args.emulate_graph, 'sameInit': init is not None, 'sameOrders': orders is not None,
             'threads': torch.get_num_threads(),
         },
     }
@@ -391,6 +414,8 @@ def main(argv=None):
     p.add_argument('--threads', type=int, help='torch.set_num_threads (CPU)')
     p.add_argument('--out-dir', required=True)
     p.add_argument('--summary', help='append one JSON line per configuration here')
+    p.add_argument('--emulate-graph', action='store_true',
+                   help='test only: on the CPU, run graph mode\'s step body eagerly instead of capturing it')
     args = p.parse_args(argv)
     for m in args.mode:
         if m not in ('eager', 'graph'):
@@ -406,6 +431,8 @@ def main(argv=None):
     if args.device == 'cuda' and not cuda_ok:
         p.error('--device cuda: torch.cuda.is_available() is False')
     device = torch.device('cuda' if (args.device == 'cuda' or (args.device == 'auto' and cuda_ok)) else 'cpu')
+    if args.emulate_graph and device.type == 'cuda':
+        p.error('--emulate-graph is for the CPU; on CUDA graph mode captures the step for real')
     os.makedirs(args.out_dir, exist_ok=True)
     print(f'torch_train: PyTorch {torch.__version__} on {torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}'
           f', {torch.get_num_threads()} threads', flush=True)
@@ -429,7 +456,7 @@ def main(argv=None):
             for batch in args.batch_size:
                 record = {'mode': mode, 'grad': grad, 'batchSize': batch, 'device': device.type}
                 path = os.path.join(args.out_dir, f'pytorch-{mode}-{grad}-b{batch}.json')
-                if mode == 'graph' and device.type != 'cuda':
+                if mode == 'graph' and device.type != 'cuda' and not args.emulate_graph:
                     record.update(status='skipped', reason='CUDA graphs need a CUDA device')
                     print(f'  {mode}/{grad} batch {batch}: skipped ({record["reason"]})', flush=True)
                 else:

