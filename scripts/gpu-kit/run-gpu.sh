@@ -184,7 +184,7 @@ step() {
   echo "== $name (timeout ${limit} s, at $(elapsed) s)"
   local t0 rc status; t0=$(now)
   # The step runs in a subshell of this script, so functions work; its output goes to the log.
-  timeout --kill-after=10 "$limit" bash -c "$(declare -f); $(declare -p KIT APP NODE BIND WORK OUT_DIR B PROV MODE TORCH_DEVICE EPOCHS SPEED_EPOCHS BATCHES KS TRAIN_COUNT VALIDATION_COUNT CONF_RUNS PY_ANY CUDA_LIB 2>/dev/null); $(printf '%q ' "$@")" \
+  timeout --kill-after=10 "$limit" bash -c "$(declare -f); $(declare -p KIT APP NODE BIND WORK OUT_DIR B PROV MODE TORCH_DEVICE EPOCHS SPEED_EPOCHS BATCHES KS TRAIN_COUNT VALIDATION_COUNT CONF_RUNS PY_ANY CUDA_LIB NOTES 2>/dev/null); $(printf '%q ' "$@")" \
     >"$WORK/logs/$name.log" 2>&1 </dev/null
   rc=$?
   cat "$WORK/logs/$name.log"
@@ -272,14 +272,33 @@ if s and s.origin: print(os.path.join(os.path.dirname(s.origin), "lib"))
 s_doctor() {
   cli doctor
   local rc=$?
-  if [ "$MODE" = cuda ]; then echo "probe of cuda alone:"; tools probe cuda || rc=1; fi
+  if [ "$MODE" = cuda ]; then
+    echo "probe of cuda alone:"
+    if tools probe cuda; then
+      # The placement check turns on ONNX Runtime's profiler; if that alone breaks CUDA sessions,
+      # the later steps run without it (and the summary says so) rather than all failing.
+      echo "probe of cuda with the placement check (ONNX Runtime's profiler):"
+      if BACKPROP_PLACEMENT_LOG="$WORK/placement-probe.jsonl" tools probe cuda; then
+        tools placement "$WORK/placement-probe.jsonl" --provider cuda
+      else
+        touch "$WORK/no-placement"
+        note "placement: OFF for this run: a CUDA session with ONNX Runtime's profiler failed while one without it ran (see logs/doctor.log)"
+        rc=1
+      fi
+    else rc=1; fi
+  fi
   return $rc
 }
+# with_placement NAME CMD...: CMD with BACKPROP_PLACEMENT_LOG=WORK/placement-NAME.jsonl (unless it is off).
+with_placement() {
+  local log="$WORK/placement-$1.jsonl"; shift
+  if [ -f "$WORK/no-placement" ]; then "$@"; else BACKPROP_PLACEMENT_LOG="$log" "$@"; fi
+}
 s_conformance() {
-  BACKPROP_PLACEMENT_LOG="$WORK/placement-conformance.jsonl" \
-    cli conformance --backend "$B" --require "$B" --runs "$CONF_RUNS" --report md --out "$WORK/conformance-$B.md"
+  with_placement conformance \
+    "$NODE" "$APP/cli.mjs" conformance --backend "$B" --require "$B" --runs "$CONF_RUNS" --report md --out "$WORK/conformance-$B.md"
   local rc=$?
-  tools placement "$WORK/placement-conformance.jsonl" --provider "$PROV" || rc=1
+  [ -f "$WORK/no-placement" ] || tools placement "$WORK/placement-conformance.jsonl" --provider "$PROV" || rc=1
   return $rc
 }
 s_inputs() {
@@ -290,8 +309,8 @@ s_inputs() {
 }
 counts() { echo --train-count "$TRAIN_COUNT" --validation-count "$VALIDATION_COUNT"; }
 s_train() { # s_train BACKEND
-  BACKPROP_PLACEMENT_LOG="$WORK/placement-train.jsonl" \
-    cli train --backend "$1" --epochs "$EPOCHS" --seed 1 $(counts) --name "$1" \
+  with_placement train \
+    "$NODE" "$APP/cli.mjs" train --backend "$1" --epochs "$EPOCHS" --seed 1 $(counts) --name "$1" \
       --run "$WORK/runs/$1.json" --model "$WORK/models/$1.model.json"
 }
 s_torch() { # s_torch OUTDIR MODES GRADS BATCHES EPOCHS
@@ -317,8 +336,8 @@ s_compare() {
 s_speed_onnx() { # s_speed_onnx BATCH K|naive
   local extra=(--steps-per-run "$2") tag="fast K=$2"
   [ "$2" = naive ] && { extra=(--onnx-mode naive); tag=naive; }
-  BACKPROP_PLACEMENT_LOG="$WORK/placement-train.jsonl" \
-    cli train --backend "$B" "${extra[@]}" --batch-size "$1" --epochs "$SPEED_EPOCHS" --seed 1 $(counts) --quiet \
+  with_placement train \
+    "$NODE" "$APP/cli.mjs" train --backend "$B" "${extra[@]}" --batch-size "$1" --epochs "$SPEED_EPOCHS" --seed 1 $(counts) --quiet \
       --name "$B $tag" --run "$WORK/speed/$B-b$1-$2.json" --model "$WORK/models/$B-b$1-$2.model.json"
 }
 s_speed_table() {
