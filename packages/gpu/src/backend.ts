@@ -191,7 +191,7 @@ export class OnnxBackend implements Backend, VelocityAccess {
         throw new Error(`unknown graph '${key}'`);
     }
     if (this.intraOpThreads !== undefined) extra = { ...extra, intraOpNumThreads: this.intraOpThreads };
-    s = createSession(model, this.provider, extra);
+    s = createSession(model, this.provider, extra, key);
     this.sessions.set(key, s);
     return s;
   }

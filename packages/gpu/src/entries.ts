@@ -46,7 +46,7 @@ export async function probeProvider(provider: Provider): Promise<Availability> {
     if (missing) return { available: false, reason: missing };
   }
   try {
-    const s = await createSession(probeModel(), provider);
+    const s = await createSession(probeModel(), provider, {}, 'probe');
     const out = await s.run({ x: new ort.Tensor('float32', Float32Array.of(1, -1), [1, 2]) });
     await s.release();
     const a = out.a!.data as Float32Array;

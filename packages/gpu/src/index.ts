@@ -37,6 +37,17 @@ export {
   sgdNodes,
 } from './onnx/network.js';
 export {
+  EP_NAMES,
+  nodeProviders,
+  type PlacedProvider,
+  type Placement,
+  PlacementError,
+  placementOf,
+  placementSettings,
+  profilingOptions,
+  watchPlacement,
+} from './placement.js';
+export {
   bindingDir,
   bindingLibraries,
   CUDA_PROVIDER_SOURCE,

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { placementSettings, profilingOptions, watchPlacement } from './placement.js';
 
 /** The ONNX Runtime execution providers the backends run on. */
 export type Provider = 'cpu' | 'webgpu' | 'cuda';
@@ -69,16 +70,34 @@ export function sessionOptions(
   };
 }
 
-/** Create a session on `provider` (fallback to the CPU forbidden for GPU providers). */
+/**
+ * Create a session on `provider` (fallback to the CPU forbidden for GPU providers). When the
+ * environment asks for it (`BACKPROP_VERIFY_PLACEMENT`, `BACKPROP_PLACEMENT_LOG`; see
+ * `placement.ts`), the session's first run also checks that every node ran on `provider`;
+ * `graph` names the session in that check.
+ */
 export async function createSession(
   model: Uint8Array,
   provider: Provider,
   extra: Partial<ort.InferenceSession.SessionOptions> = {},
+  graph = 'graph',
 ): Promise<ort.InferenceSession> {
   if (provider === 'webgpu') ensureRuntimeDir();
   if (provider === 'cuda') {
     const missing = cudaLibrariesMissing();
     if (missing) throw new Error(missing);
   }
-  return ort.InferenceSession.create(model, sessionOptions(provider, extra));
+  const placement = placementSettings();
+  if (!placement) return ort.InferenceSession.create(model, sessionOptions(provider, extra));
+  const profile = profilingOptions();
+  try {
+    const session = await ort.InferenceSession.create(
+      model,
+      sessionOptions(provider, { ...extra, ...profile.options }),
+    );
+    return watchPlacement(session, provider, graph, profile.dir, placement);
+  } catch (e) {
+    rmSync(profile.dir, { recursive: true, force: true });
+    throw e;
+  }
 }
