@@ -3,8 +3,8 @@
 // name and run through the conformance suite, clause by clause.
 //   node examples/custom-backend.mjs [--runs N]
 import { parseArgs } from 'node:util';
-import { formatTable, getBackend, registerBackend, runConformance } from '@backprop/conformance';
-import { createReferenceBackend, genericTrainEpoch } from '@backprop/core';
+import { formatTable, runConformance } from '@backprop/conformance';
+import { checkBackendOptions, createReferenceBackend, getBackend, registerBackend } from '@backprop/core';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' } } });
 
@@ -14,7 +14,8 @@ const round = (p) => ({ weights: p.weights.map(f32), biases: p.biases.map(f32) }
 
 /**
  * A Backend (see docs/backends.md): name, dtype (which picks the tolerances), device, spec,
- * setParams/getParams, forward, backprop, step, trainEpoch and dispose.
+ * setParams/getParams, forward, backprop, step and dispose. No trainEpoch: an epoch is then
+ * core's genericTrainEpoch (the seeded shuffle, one step per mini-batch, each of exactly its rows).
  */
 class Float32Backend {
   name = 'float32-demo';
@@ -49,22 +50,24 @@ class Float32Backend {
     await this.inner.setParams(round(await this.inner.getParams()));
     return Math.fround(cost);
   }
-  trainEpoch(data, options) {
-    return genericTrainEpoch(this, data, options); // the shared loop: seeded shuffle, one step per mini-batch
-  }
   dispose() {
     return this.inner.dispose();
   }
 }
 
-// The registry entry: a name, a dtype, a real availability probe, and a factory.
-registerBackend({
+// The registry entry (core's registry): a name, a dtype, a real availability probe, and a
+// factory that refuses the backend options it does not take (mode, stepsPerRun, intraOpThreads).
+const entry = {
   name: 'float32-demo',
   dtype: 'float32',
   description: 'the reference rounded to float32 (example)',
   probe: async () => ({ available: true, device: 'js' }),
-  create: async (spec, params) => new Float32Backend(spec, params),
-});
+  create: async (spec, params, options = {}) => {
+    checkBackendOptions(entry, options);
+    return new Float32Backend(spec, params);
+  },
+};
+registerBackend(entry);
 
 // Every clause of docs/spec.md on the backend, by name, with the float32 tolerances.
 const report = await runConformance(getBackend('float32-demo'), { runs: Number(values.runs) });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readRunFile } from '@backprop/core';
+import { loadModel, readRunFile } from '@backprop/core';
 import { afterAll, afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { parseTrainFlags } from '../src/commands/train.js';
 import { main } from '../src/main.js';
@@ -41,7 +41,14 @@ describe('backprop train: ONNX training options', () => {
 
   it('rejects them with the reason: wrong backend, unknown mode, bad numbers, steps in naive mode', async () => {
     const cases: [string[], RegExp][] = [
-      [['--onnx-mode', 'naive'], /apply to the ONNX backends.*not to reference/],
+      [
+        ['--onnx-mode', 'naive'],
+        /--onnx-mode applies to the backends that take it \(onnx-cpu, onnx-webgpu, onnx-cuda\), not to reference/,
+      ],
+      [
+        ['--onnx-threads', '2', '--backend', 'reference'],
+        /--onnx-threads applies to the backends that take it \(onnx-cpu, onnx-webgpu, onnx-cuda\), not to reference/,
+      ],
       [['--backend', 'onnx-cpu', '--onnx-mode', 'slow'], /--onnx-mode must be one of naive, fast/],
       [['--backend', 'onnx-cpu', '--steps-per-run', '0'], /--steps-per-run must be an integer ≥ 1/],
       [['--backend', 'onnx-cpu', '--onnx-threads', '1.5'], /--onnx-threads must be an integer ≥ 1/],
@@ -70,5 +77,30 @@ describe('backprop train: ONNX training options', () => {
     }
     expect(costs[0]!.length).toBe(30);
     expect(costs[1]).toEqual(costs[0]); // fast and naive run the same float32 maths, step for step
+  });
+
+  it('checkpoints a run with momentum on onnx-cpu in fast mode (its velocity is handed over); it ends as the run without', async () => {
+    const argv = [
+      'train',
+      '--backend',
+      'onnx-cpu',
+      '--epochs',
+      '2',
+      '--train-count',
+      '300',
+      '--validation-count',
+      '0',
+    ];
+    const flags = ['--momentum', '0.5', '--eta', '1', '--log-every', '1', '--quiet'];
+    const plain = join(dir, 'momentum-plain.json');
+    expect(await main([...argv, ...flags, '--out', plain])).toBe(0);
+    const out = join(dir, 'momentum-checkpointed.json');
+    expect(await main([...argv, ...flags, '--checkpoint-every', '7', '--out', out])).toBe(0);
+    expect(printed(log)).toMatch(/backend onnx-cpu \(float32, cpu\), fast mode, 32 steps per run/);
+    const costs = (path: string) => readRunFile(path).curve.steps.map((p) => p.cost);
+    expect(costs(out)).toHaveLength(60);
+    expect(costs(out)).toEqual(costs(plain));
+    const params = (path: string) => JSON.stringify(loadModel(path.replace(/\.json$/, '.model.json')).params);
+    expect(params(out)).toBe(params(plain));
   });
 });

@@ -4,7 +4,6 @@
  * mutant backends that prove every clause can fail, and reports.
  */
 
-export { referenceEntry, registerBuiltins } from './builtin.js';
 export { type CaseShape, describeCase, type NetCase, netCases } from './cases.js';
 export { type CheckContext, type Clause, specLink } from './clause.js';
 export { CLAUSES, getClause, selectClauses } from './clauses/index.js';

@@ -2,23 +2,23 @@
 // docs/backends.md verbatim (checked below), so the documentation cannot drift from code that passes.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type BackendEntry, registerBackend, runConformance } from '@backprop/conformance';
+import { runConformance } from '@backprop/conformance';
 import { describeConformance } from '@backprop/conformance/vitest';
 // example:start
 import {
   type Backend,
+  type BackendEntry,
   type BackpropTrace,
   type Batch,
+  checkBackendOptions,
   createReferenceBackend,
-  type EpochOptions,
   type ForwardTrace,
-  genericTrainEpoch,
   type NetworkSpec,
   type Params,
   type ReferenceBackend,
+  registerBackend,
   type SgdOptions,
 } from '@backprop/core';
-import type { DataSet } from '@backprop/data';
 import { describe, expect, test } from 'vitest';
 
 /** Round to float32, reported as float64 (the Backend contract reports every quantity as float64). */
@@ -63,9 +63,7 @@ class Float32Backend implements Backend {
     await this.inner.setParams(round(await this.inner.getParams()));
     return Math.fround(cost);
   }
-  trainEpoch(data: DataSet, options: EpochOptions) {
-    return genericTrainEpoch(this, data, options); // the shared loop: seeded shuffle, then one step per mini-batch
-  }
+  // No trainEpoch: an epoch is then core's genericTrainEpoch (the seeded shuffle, one step per mini-batch).
   dispose() {
     return this.inner.dispose();
   }
@@ -77,7 +75,11 @@ const float32DemoEntry: BackendEntry = {
   dtype: 'float32',
   description: 'the reference rounded to float32 (documentation example)',
   probe: async () => ({ available: true, device: 'js' }),
-  create: async (spec, params) => new Float32Backend(spec, params),
+  // It takes none of core's BackendOptions (mode, stepsPerRun, intraOpThreads): refuse them by name.
+  create: async (spec, params, options = {}) => {
+    checkBackendOptions(float32DemoEntry, options);
+    return new Float32Backend(spec, params);
+  },
 };
 
 registerBackend(float32DemoEntry); // now `backprop conformance --backend float32-demo` would find it

@@ -12,7 +12,6 @@ import {
   formatTable,
   getBackend,
   referenceEntry,
-  registerBuiltins,
   runConformance,
   selectClauses,
   TOLERANCES,
@@ -81,9 +80,10 @@ describe('comparison', () => {
 });
 
 describe('registry', () => {
-  test('reference is registered by registerBuiltins, once', () => {
-    registerBuiltins();
-    registerBuiltins();
+  test("is core's, re-exported: reference is there from the start", async () => {
+    const core = await import('@backprop/core');
+    expect(getBackend).toBe(core.getBackend);
+    expect(referenceEntry).toBe(core.referenceEntry);
     expect(getBackend('reference')).toBe(referenceEntry);
   });
 });

@@ -1,5 +1,14 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+
+/** A temporary file beside `path`, named so that concurrent writers never collide. */
+function tempPath(path: string): string {
+  return join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`,
+  );
+}
 
 /**
  * Write `data` to `path` so that a reader sees the old file or the new one, never a part:
@@ -9,10 +18,7 @@ import { basename, dirname, join } from 'node:path';
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
-  const tmp = join(
-    dir,
-    `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`,
-  );
+  const tmp = tempPath(path);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', 0o644);
@@ -35,6 +41,38 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
       fsyncSync(dfd);
     } finally {
       closeSync(dfd);
+    }
+  } catch {}
+}
+
+/**
+ * {@link writeFileAtomic} without blocking the event loop: the same temporary file, fsync and
+ * rename, done by Node's thread pool while JavaScript runs on (checkpoints are written so
+ * while training goes on).
+ */
+export async function writeFileAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const tmp = tempPath(path);
+  try {
+    const file = await open(tmp, 'wx', 0o644);
+    try {
+      await file.writeFile(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  try {
+    const d = await open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
     }
   } catch {}
 }

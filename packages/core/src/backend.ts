@@ -6,7 +6,10 @@ export type Dtype = 'float64' | 'float32';
 
 /**
  * A mini-batch in matrix form: one example per row.
- * `x` is size × n_0 and `y` is size × n_L (one-hot targets), both row-major.
+ * `x` is size × n_0 and `y` is size × n_L (one-hot targets), both row-major, and exactly that
+ * long: `x.length === size · n_0` and `y.length === size · n_L`. A caller that keeps buffers for
+ * full batches hands the last, smaller batch of an epoch as views (`subarray`) of `size` rows;
+ * every caller in this repository does, so a backend may rely on it (and check it).
  */
 export interface Batch {
   readonly size: number;
@@ -45,20 +48,60 @@ export interface SgdOptions {
   readonly weightDecay?: number;
 }
 
-/** Options for one epoch of mini-batch SGD. */
+/**
+ * Options for one epoch of mini-batch SGD (clause `sgd.epoch`): the mini-batches of
+ * `epochBatches(data.count, batchSize, seed, lastBatch)`, one SGD step on each, in order.
+ *
+ * Step numbers here count the steps of this epoch: after the step on mini-batch `i` (0-based),
+ * `i + 1` steps are done.
+ */
 export interface EpochOptions extends SgdOptions {
   readonly batchSize: number;
   /** Seed of this epoch's shuffle. */
   readonly seed: number;
+  /** What to do with the last mini-batch when `batchSize` does not divide the count (default `keep`). */
   readonly lastBatch?: LastBatchPolicy;
-  /** Called after each step (or after each group of steps run together) with the step costs. */
+  /**
+   * Steps of this epoch already done (default 0), for a resumed run: the epoch draws the whole
+   * seeded shuffle as usual and starts at mini-batch `startStep`, so it visits exactly the
+   * batches an uninterrupted epoch would still have visited. At most the epoch's step count.
+   */
+  readonly startStep?: number;
+  /**
+   * Called after each step, or after each group of steps a backend runs together, with the
+   * step costs: `costs[i]` is the cost of step `firstStep + i` (0-based in the epoch), each the
+   * batch's mean cost before its step. Every step is reported once, in order.
+   */
   readonly onSteps?: (firstStep: number, costs: Float64Array) => void;
+  /**
+   * Called between two steps — after each step or group of steps (after its `onSteps`), the
+   * last one included — with the steps of this epoch done so far (`startStep` counted); the
+   * next step waits for it when it returns a promise. The backend's parameters (and momentum
+   * velocity) are then those after `done` steps, so the hook may read them, e.g. to write a
+   * checkpoint. Throwing (or rejecting) stops the epoch there: `trainEpoch` rejects with that
+   * error. `train` uses it for checkpoints, `shouldStop` and to let the event loop run.
+   */
+  readonly betweenSteps?: (done: number) => void | Promise<void>;
+  /**
+   * Where `betweenSteps` must be called: after every step `done` with
+   * `(done + pauseOffset) % pauseEvery === 0` (see {@link stepsToPause}). A backend that runs
+   * several steps together ends a group there and elsewhere groups as it likes. `train` passes
+   * its checkpoint interval, and as `pauseOffset` the steps of the earlier epochs, since
+   * checkpoints fall every N steps of the run. Unset: no step where the hook must be called.
+   */
+  readonly pauseEvery?: number;
+  /** Added to `done` before the `pauseEvery` test (default 0). */
+  readonly pauseOffset?: number;
 }
 
 /** What an epoch did: the example indices of each mini-batch in the order visited, and each step's cost. */
 export interface EpochResult {
+  /** Every mini-batch of the epoch's shuffle, the ones before `startStep` included. */
   readonly batches: Uint32Array[];
-  /** Mean cost of each mini-batch, before its step. */
+  /**
+   * Mean cost of each mini-batch this call stepped on, before its step: `costs[i]` belongs to
+   * `batches[startStep + i]`.
+   */
   readonly costs: Float64Array;
 }
 
@@ -82,10 +125,19 @@ export interface Backend {
   forward(x: Float64Array, size: number): Promise<ForwardTrace>;
   /** The forward pass followed by BP1–BP4. Parameters are unchanged. */
   backprop(batch: Batch): Promise<BackpropTrace>;
-  /** One SGD step θ ← θ − η∇C on the batch; returns the batch's cost before the step. */
+  /**
+   * One SGD step θ ← θ − η∇C on the batch (of exactly `batch.size` rows, see {@link Batch});
+   * returns the batch's cost before the step.
+   */
   step(batch: Batch, sgd: SgdOptions): Promise<number>;
-  /** One epoch of mini-batch SGD over `data`. */
-  trainEpoch(data: DataSet, options: EpochOptions): Promise<EpochResult>;
+  /**
+   * One epoch of mini-batch SGD over `data`, when the backend has a faster way than one `step`
+   * per mini-batch (ONNX Runtime: many steps per run). Optional: without it, the epoch is
+   * `genericTrainEpoch` (see `runEpoch`). One that has it honours every {@link EpochOptions}
+   * (`startStep`, `onSteps`, `betweenSteps` where `pauseEvery` says) and visits the same
+   * mini-batches, step for step, as `genericTrainEpoch`.
+   */
+  trainEpoch?(data: DataSet, options: EpochOptions): Promise<EpochResult>;
   /** Release native resources. */
   dispose(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic, writeFileAtomicAsync } from './atomic.js';
 import { MODEL_FORMAT, MODEL_VERSION, ModelFileError, parseModel } from './model-file.js';
 import type { NetworkSpec, Params } from './spec.js';
 import type { EpochPoint, Score, StepPoint, TrainState } from './train.js';
@@ -25,10 +25,41 @@ export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
+/** A number as JSON holds it: JSON.stringify writes NaN and ±Infinity as null. */
+const jsonNumber = (x: number): number | null => (Number.isFinite(x) ? x : null);
 const plain = (p: Params) => ({
-  weights: p.weights.map((w) => Array.from(w)),
-  biases: p.biases.map((b) => Array.from(b)),
+  weights: p.weights.map((w) => Array.from(w, jsonNumber)),
+  biases: p.biases.map((b) => Array.from(b, jsonNumber)),
 });
+/** A small JSON value as JSON.parse would read it back. */
+const jsonCopy = <T>(v: T): unknown => JSON.parse(JSON.stringify(v));
+
+/**
+ * The JSON value of a checkpoint: exactly what `JSON.parse` reads back from its text, so that
+ * validating it is validating what a resume will read (finite float64 numbers round-trip JSON
+ * exactly; the rest is converted as JSON.stringify converts it).
+ */
+function checkpointJson(c: Checkpoint) {
+  const s = c.state;
+  return {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    spec: { sizes: [...c.spec.sizes], activation: c.spec.activation, cost: c.spec.cost },
+    run: jsonCopy(c.run),
+    position: { epoch: s.epoch, stepInEpoch: s.stepInEpoch, step: s.step },
+    params: plain(s.params),
+    velocity: s.velocity === null ? null : plain(s.velocity),
+    progress: jsonCopy({
+      epochCostSum: s.epochCostSum,
+      pointCostSum: s.pointCostSum,
+      pointCostCount: s.pointCostCount,
+      epochSeconds: s.epochSeconds,
+      seconds: s.seconds,
+      steps: s.steps,
+      epochs: s.epochs,
+    }),
+  };
+}
 
 /**
  * The JSON text of a checkpoint, version 1: `format`, `version`, `spec`, `run`, `position`
@@ -37,25 +68,14 @@ const plain = (p: Params) => ({
  * seconds and the curve so far).
  */
 export function serializeCheckpoint(c: Checkpoint): string {
-  const s = c.state;
-  return `${JSON.stringify({
-    format: CHECKPOINT_FORMAT,
-    version: CHECKPOINT_VERSION,
-    spec: { sizes: [...c.spec.sizes], activation: c.spec.activation, cost: c.spec.cost },
-    run: c.run,
-    position: { epoch: s.epoch, stepInEpoch: s.stepInEpoch, step: s.step },
-    params: plain(s.params),
-    velocity: s.velocity === null ? null : plain(s.velocity),
-    progress: {
-      epochCostSum: s.epochCostSum,
-      pointCostSum: s.pointCostSum,
-      pointCostCount: s.pointCostCount,
-      epochSeconds: s.epochSeconds,
-      seconds: s.seconds,
-      steps: s.steps,
-      epochs: s.epochs,
-    },
-  })}\n`;
+  return `${JSON.stringify(checkpointJson(c))}\n`;
+}
+
+/** The text of a checkpoint after validating exactly what a resume will read (CheckpointError if it would not read back). */
+function checkedText(path: string, c: Checkpoint): string {
+  const json = checkpointJson(c);
+  parseCheckpoint(json, path);
+  return `${JSON.stringify(json)}\n`;
 }
 
 /**
@@ -64,9 +84,56 @@ export function serializeCheckpoint(c: Checkpoint): string {
  * (non-finite parameters).
  */
 export function writeCheckpoint(path: string, c: Checkpoint): void {
-  const text = serializeCheckpoint(c);
-  parseCheckpoint(JSON.parse(text), path); // exactly what a resume will read
-  writeFileAtomic(path, text);
+  writeFileAtomic(path, checkedText(path, c));
+}
+
+/**
+ * The checkpoints of one run, written to `path` one after another without holding training
+ * up: {@link write} validates and serializes a checkpoint at once, then the file is written
+ * atomically (as {@link writeCheckpoint} does) in the background while training goes on. The
+ * next `write` first waits for the one in flight, so at most one is written at a time and they
+ * land in order; a write that failed (a full disk) rejects the next `write` or {@link flush}.
+ * Call `flush` before reading or removing the file.
+ */
+export class CheckpointWriter {
+  private inFlight: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | null = null;
+  private last: Checkpoint | null = null;
+
+  constructor(readonly path: string) {}
+
+  /** The last checkpoint whose file is whole on disk, or null before the first. */
+  get written(): Checkpoint | null {
+    return this.last;
+  }
+
+  /**
+   * Validate and serialize `c` now (a {@link CheckpointError} for a state that would not read
+   * back), wait for the previous write, then start writing this one; resolves once it is under
+   * way.
+   */
+  async write(c: Checkpoint): Promise<void> {
+    const text = checkedText(this.path, c);
+    await this.flush();
+    this.inFlight = writeFileAtomicAsync(this.path, text).then(
+      () => {
+        this.last = c;
+      },
+      (error: unknown) => {
+        this.failure = { error };
+      },
+    );
+  }
+
+  /** Wait for the write in flight; rejects with the error of a write that failed. */
+  async flush(): Promise<void> {
+    await this.inFlight;
+    if (this.failure) {
+      const { error } = this.failure;
+      this.failure = null;
+      throw error;
+    }
+  }
 }
 
 /** Read and validate a checkpoint file. */

@@ -1,5 +1,5 @@
 export * from './activation.js';
-export { writeFileAtomic } from './atomic.js';
+export { writeFileAtomic, writeFileAtomicAsync } from './atomic.js';
 export * from './backend.js';
 export { type BackpropOptions, backprop, backpropInto, backpropTrace } from './backprop.js';
 export {
@@ -7,13 +7,14 @@ export {
   CHECKPOINT_VERSION,
   type Checkpoint,
   CheckpointError,
+  CheckpointWriter,
   parseCheckpoint,
   readCheckpoint,
   serializeCheckpoint,
   writeCheckpoint,
 } from './checkpoint.js';
 export * from './cost.js';
-export { genericTrainEpoch, runEpochSteps, type StepHooks } from './epoch.js';
+export { batchOf, epochStart, genericTrainEpoch, runEpoch, stepsToPause } from './epoch.js';
 export { type EvaluateOptions, type Evaluation, evaluate } from './evaluate.js';
 export { type ForwardOptions, forward, forwardInto, traceOf } from './forward.js';
 export { DenseRows, type Rows } from './kernels.js';
@@ -35,6 +36,23 @@ export {
 } from './model-file.js';
 export * from './params.js';
 export { createReferenceBackend, ReferenceBackend } from './reference.js';
+export {
+  type Availability,
+  availability,
+  BACKEND_OPTIONS,
+  type BackendEntry,
+  type BackendOption,
+  BackendOptionError,
+  type BackendOptions,
+  BackendUnavailableError,
+  checkBackendOptions,
+  getBackend,
+  listBackends,
+  openBackend,
+  referenceEntry,
+  registerBackend,
+  UnknownBackendError,
+} from './registry.js';
 export {
   RUN_FORMAT,
   RUN_VERSION,

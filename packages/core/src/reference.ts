@@ -9,7 +9,7 @@ import type {
   SgdOptions,
 } from './backend.js';
 import { backpropInto, backpropTrace } from './backprop.js';
-import { genericTrainEpoch } from './epoch.js';
+import { epochStart, genericTrainEpoch } from './epoch.js';
 import { forwardInto, traceOf } from './forward.js';
 import { meanAndStep } from './kernels.js';
 import { checkParamShapes, cloneParams, validateSpec, zeroParams } from './params.js';
@@ -109,9 +109,10 @@ export class ReferenceBackend implements Backend {
 
   /**
    * One epoch, step for step what {@link genericTrainEpoch} does (the same mini-batches from
-   * `epochBatches`, the same step, the same `onSteps` calls, bit-identical parameters; tested),
-   * but the inputs go from the stored features straight to the first layer's non-zero list
-   * instead of through dense float rows.
+   * `epochBatches`, from `startStep` on, the same step, the same `onSteps` and `betweenSteps`
+   * calls after every step, bit-identical parameters; tested), but the inputs go from the
+   * stored features straight to the first layer's non-zero list instead of through dense
+   * float rows.
    */
   async trainEpoch(data: DataSet, options: EpochOptions): Promise<EpochResult> {
     const { sizes } = this.spec;
@@ -121,27 +122,33 @@ export class ReferenceBackend implements Backend {
     if (data.inputSize !== n0 || data.classes !== nL) return genericTrainEpoch(this, data, options);
     const sgd = { eta: options.eta, momentum: options.momentum ?? 0, weightDecay: options.weightDecay ?? 0 };
     validateSgd(sgd);
-    const batches = epochBatches(data.count, options.batchSize, options.seed, options.lastBatch ?? 'keep');
-    const ws = this.workspace(options.batchSize);
-    const y = new Float64Array(options.batchSize * nL);
+    const B = options.batchSize;
+    const batches = epochBatches(data.count, B, options.seed, options.lastBatch ?? 'keep');
+    const first = epochStart(options, batches.length);
+    const ws = this.workspace(B);
+    const y = new Float64Array(B * nL);
     const x = new Float64Array(0); // not read: the inputs are indexed
-    const costs = new Float64Array(batches.length);
+    const costs = new Float64Array(batches.length - first);
     if (sgd.momentum > 0) this.velocity ??= zeroParams(this.spec);
     const grads = { weights: ws.gradW, biases: ws.gradB };
     const plain = sgd.momentum === 0 && sgd.weightDecay === 0;
-    for (let i = 0; i < batches.length; i++) {
+    for (let i = first; i < batches.length; i++) {
       const indices = batches[i]!;
+      const m = indices.length;
       indexRows(data, indices, ws.input);
       fillTargets(data, indices, y);
-      const batch = { size: indices.length, x, y };
+      const batch = { size: m, x, y: m === B ? y : y.subarray(0, m * nL) };
+      const c = i - first;
       if (plain) {
-        costs[i] = backpropInto(this.spec, this.params, batch, ws, { inputs: 'indexed', mean: false });
+        costs[c] = backpropInto(this.spec, this.params, batch, ws, { inputs: 'indexed', mean: false });
         meanAndStep(this.params, grads, 1 / indices.length, sgd.eta);
       } else {
-        costs[i] = backpropInto(this.spec, this.params, batch, ws, { inputs: 'indexed' });
+        costs[c] = backpropInto(this.spec, this.params, batch, ws, { inputs: 'indexed' });
         sgdStep(this.params, grads, sgd, this.velocity);
       }
-      options.onSteps?.(i, costs.subarray(i, i + 1));
+      options.onSteps?.(i, costs.subarray(c, c + 1));
+      const pause = options.betweenSteps?.(i + 1);
+      if (pause) await pause;
     }
     return { batches, costs };
   }

@@ -1,6 +1,6 @@
 import { type DataSet, deriveSeed, type LastBatchPolicy } from '@backprop/data';
 import type { Backend, SgdOptions } from './backend.js';
-import { runEpochSteps } from './epoch.js';
+import { runEpoch } from './epoch.js';
 import { type Evaluation, evaluate } from './evaluate.js';
 import { validateSgd } from './sgd.js';
 import type { Params } from './spec.js';
@@ -90,10 +90,10 @@ export interface TrainOptions extends SgdOptions {
   /** Called for every point of the step curve (the mean cost of `logEvery` steps). */
   readonly onPoint?: (point: StepPoint) => void;
   /**
-   * Take a checkpoint (a {@link TrainState}, handed to `onCheckpoint`) every this many steps.
-   * With checkpoints, a resume or `shouldStop`, epochs run step by step (`backend.step` on the
-   * mini-batches of `epochBatches`, as `genericTrainEpoch` does) so that training can stop and
-   * continue between any two steps.
+   * Take a checkpoint (a {@link TrainState}, handed to `onCheckpoint`) every this many steps of
+   * the run. Epochs run as without checkpoints (`backend.trainEpoch`, or `genericTrainEpoch`),
+   * told to pause at those steps (`EpochOptions.pauseEvery`): a backend that runs many steps
+   * together ends a group there and keeps its groups elsewhere.
    */
   readonly checkpointEvery?: number;
   /** Receives each checkpoint; awaited before the next step. */
@@ -106,8 +106,10 @@ export interface TrainOptions extends SgdOptions {
    */
   readonly resume?: TrainState;
   /**
-   * Polled before every step: when it returns true, training stops there with a
-   * {@link TrainingStopped} carrying the state to resume from (e.g. on SIGINT).
+   * Polled between steps (after every step, or every group of steps a backend runs together,
+   * and before each epoch): when it returns true, training stops there with a
+   * {@link TrainingStopped} carrying the state to resume from (e.g. on SIGINT). The event loop
+   * is given a turn every few milliseconds, so a signal handler that sets the flag does run.
    */
   readonly shouldStop?: () => boolean;
 }
@@ -199,11 +201,13 @@ export class DivergenceError extends Error {
 }
 
 /**
- * Mini-batch SGD on any backend: `epochs` epochs of `backend.trainEpoch` with the shuffle seed
+ * Mini-batch SGD on any backend: `epochs` epochs of `backend.trainEpoch` (or
+ * `genericTrainEpoch` for a backend without one; see `runEpoch`) with the shuffle seed
  * {@link epochSeed}(seed, e), an evaluation of the validation (and test) set after each epoch,
  * events per step and per epoch, and a curve point every `logEvery` steps. Stops with a
- * {@link DivergenceError} as soon as a step's cost is not finite. With `checkpointEvery`,
- * `resume` or `shouldStop` the epochs run step by step and can stop and continue anywhere.
+ * {@link DivergenceError} as soon as a step's cost is not finite. Every epoch takes the same
+ * path whether or not `checkpointEvery`, `resume` or `shouldStop` are given: the epoch's
+ * `betweenSteps` hook writes the checkpoints, polls `shouldStop` and yields to the event loop.
  */
 export async function train(backend: Backend, data: DataSet, options: TrainOptions): Promise<TrainResult> {
   const { epochs, batchSize, seed } = options;
@@ -219,10 +223,10 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
   if (every !== undefined && !(Number.isInteger(every) && every >= 1))
     throw new RangeError(`checkpointEvery must be a positive integer, got ${every}`);
   const lastBatch = options.lastBatch ?? 'keep';
-  const stepwise = every !== undefined || options.resume !== undefined || options.shouldStop !== undefined;
   const momentum = options.momentum ?? 0;
   const velocity = velocityAccess(backend);
-  if (stepwise && momentum > 0 && !velocity)
+  const resumable = every !== undefined || options.resume !== undefined || options.shouldStop !== undefined;
+  if (resumable && momentum > 0 && !velocity)
     throw new RangeError(
       `backend ${backend.name} cannot hand over its momentum velocity (getVelocity/setVelocity), so a run with momentum ${momentum} cannot be checkpointed or resumed on it; use momentum 0 or train without checkpoints`,
     );
@@ -257,6 +261,12 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
     return { accuracy: e.accuracy, cost: e.cost };
   };
 
+  // When the event loop last had a turn (kept across epochs: short ones must not reset it).
+  let yielded = performance.now();
+  const pause = async () => {
+    await new Promise((r) => setImmediate(r));
+    yielded = performance.now();
+  };
   for (let epoch = resume?.epoch ?? 1; epoch <= epochs; epoch++) {
     const stepsInEpoch = stepsPerEpoch(data.count, batchSize, lastBatch);
     const resumed = resume !== undefined && epoch === resume.epoch;
@@ -293,63 +303,85 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
       }
     };
     const sgd = { eta: options.eta, momentum, weightDecay: options.weightDecay ?? 0 };
-    const epochSeedValue = epochSeed(seed, epoch);
-    if (stepwise) {
-      /** The state after the steps done so far, before the next one. */
-      const state = async (): Promise<TrainState> => ({
-        epoch,
-        stepInEpoch: inEpoch,
-        step,
-        params: await backend.getParams(),
-        velocity: velocity ? await velocity.getVelocity() : null,
-        epochCostSum: epochSum,
-        pointCostSum: pointSum,
-        pointCostCount: pointCount,
-        epochSeconds: (performance.now() - e0) / 1000,
-        seconds: elapsed(),
-        steps: [...steps],
-        epochs: [...epochPoints],
-      });
-      const one = new Float64Array(1); // reused: no allocation per step
-      let yielded = performance.now();
-      await runEpochSteps(backend, data, { ...sgd, batchSize, seed: epochSeedValue, lastBatch }, inEpoch, {
-        onCost: (cost) => {
-          one[0] = cost;
-          onCosts(one);
-        },
-        afterStep: async () => {
-          if (every !== undefined && step % every === 0 && options.onCheckpoint) {
-            const s = await state();
-            // Only a good state is a checkpoint: parameters that overflowed make the next cost
-            // NaN, and the run stops there with the previous checkpoint as the last good one.
-            if (finite(s.params) && (s.velocity === null || finite(s.velocity)))
-              await options.onCheckpoint(s);
-          }
-          // A resolved promise does not let timers or signal handlers run: yield now and then.
-          if (performance.now() - yielded > YIELD_MS) {
-            await new Promise((r) => setImmediate(r));
-            yielded = performance.now();
-          }
-        },
-        beforeStep: async () => {
-          if (options.shouldStop?.()) throw new TrainingStopped(await state());
-        },
-      });
-    } else {
-      const result = await backend.trainEpoch(data, {
-        ...sgd,
-        batchSize,
-        seed: epochSeedValue,
-        lastBatch,
-        onSteps: (_first, costs) => onCosts(costs),
-      });
-      // A backend that reported fewer steps through onSteps than it ran: take the rest from its result.
-      if (inEpoch < result.costs.length) onCosts(result.costs.subarray(inEpoch));
-      if (inEpoch !== result.costs.length)
-        throw new Error(
-          `backend ${backend.name} reported ${inEpoch} step costs through onSteps but ran ${result.costs.length} steps`,
-        );
-    }
+    /** The state after the steps done so far, before the next one. */
+    const state = async (): Promise<TrainState> => ({
+      epoch,
+      stepInEpoch: inEpoch,
+      step,
+      params: await backend.getParams(),
+      velocity: velocity ? await velocity.getVelocity() : null,
+      epochCostSum: epochSum,
+      pointCostSum: pointSum,
+      pointCostCount: pointCount,
+      epochSeconds: (performance.now() - e0) / 1000,
+      seconds: elapsed(),
+      steps: [...steps],
+      epochs: [...epochPoints],
+    });
+    if (options.shouldStop?.()) throw new TrainingStopped(await state());
+    const first = inEpoch;
+    /** A step where betweenSteps must be called (pauseEvery) was reported, and it has not been called since. */
+    let pending = false;
+    /** Between two steps: checkpoint, stop, or let the event loop run; a promise only when there is something to await. */
+    const betweenSteps = (done: number): Promise<void> | undefined => {
+      // A resolved promise does not let timers or signal handlers run: yield now and then.
+      const yieldNow = performance.now() - yielded > YIELD_MS;
+      if (done !== inEpoch) {
+        // The state to checkpoint or stop at needs every step's cost by now.
+        if (every !== undefined || options.shouldStop)
+          throw new Error(
+            `backend ${backend.name} called betweenSteps after step ${done} of epoch ${epoch} but reported ${inEpoch} step costs through onSteps; checkpoints and shouldStop need each step's cost before betweenSteps`,
+          );
+        return yieldNow ? pause() : undefined;
+      }
+      pending = false;
+      const checkpoint = every !== undefined && options.onCheckpoint !== undefined && step % every === 0;
+      const stop = options.shouldStop?.() ?? false;
+      if (!(checkpoint || stop || yieldNow)) return undefined;
+      return (async () => {
+        if (checkpoint) {
+          const s = await state();
+          // Only a good state is a checkpoint: parameters that overflowed make the next cost
+          // NaN, and the run stops there with the previous checkpoint as the last good one.
+          if (finite(s.params) && (s.velocity === null || finite(s.velocity))) await options.onCheckpoint!(s);
+        }
+        if (stop) throw new TrainingStopped(await state());
+        if (yieldNow) await pause();
+      })();
+    };
+    const result = await runEpoch(backend, data, {
+      ...sgd,
+      batchSize,
+      seed: epochSeed(seed, epoch),
+      lastBatch,
+      startStep: first,
+      onSteps: (firstStep, costs) => {
+        if (firstStep !== inEpoch)
+          throw new Error(
+            `backend ${backend.name} reported step ${firstStep} of epoch ${epoch} through onSteps where step ${inEpoch} was next (does its trainEpoch honour startStep?)`,
+          );
+        // pauseEvery: no group may run on past a step where betweenSteps must be called.
+        if (every !== undefined && (pending || costs.length > every - (step % every)))
+          throw new Error(
+            `backend ${backend.name} ran past step ${step + (pending ? 0 : every - (step % every))} of the run without calling betweenSteps there, where pauseEvery ${every} asks for it`,
+          );
+        onCosts(costs);
+        pending = every !== undefined && step % every === 0;
+      },
+      betweenSteps,
+      ...(every !== undefined ? { pauseEvery: every, pauseOffset: step - inEpoch } : {}),
+    });
+    // A backend that reported fewer steps through onSteps than it ran: take the rest from its result.
+    const ran = first + result.costs.length;
+    if (inEpoch < ran) onCosts(result.costs.subarray(inEpoch - first));
+    if (inEpoch !== ran)
+      throw new Error(
+        `backend ${backend.name} reported ${inEpoch - first} step costs through onSteps but ran ${result.costs.length} steps`,
+      );
+    if (pending)
+      throw new Error(
+        `backend ${backend.name} did not call betweenSteps after step ${inEpoch} of epoch ${epoch}, where pauseEvery ${every} asks for it`,
+      );
     const epochSeconds = (performance.now() - e0) / 1000;
     const point: EpochPoint = {
       epoch,

@@ -7,6 +7,7 @@ import {
   type Backend,
   type Batch,
   CheckpointError,
+  CheckpointWriter,
   cloneParams,
   createReferenceBackend,
   DivergenceError,
@@ -284,6 +285,53 @@ describe('checkpoint files', () => {
       /params\.weights\[0\].*\[0\] is null/,
     );
     expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+});
+
+describe('CheckpointWriter: checkpoints written in the background', () => {
+  const states = async (): Promise<TrainState[]> => {
+    const out: TrainState[] = [];
+    await train(createReferenceBackend(spec, initParams(spec, 1)), data, {
+      ...base,
+      checkpointEvery: 5,
+      onCheckpoint: (s) => void out.push(s),
+    });
+    return out;
+  };
+
+  it('writes each one whole, in order, the same text as writeCheckpoint; flush waits for the last', async () => {
+    const all = await states();
+    const path = join(dir, 'writer.json');
+    const writer = new CheckpointWriter(path);
+    expect(writer.written).toBeNull();
+    for (const s of all) await writer.write({ spec, run: { a: 1 }, state: s });
+    await writer.flush();
+    expect(writer.written!.state).toBe(all.at(-1));
+    const sync = join(dir, 'writer-sync.json');
+    writeCheckpoint(sync, { spec, run: { a: 1 }, state: all.at(-1)! });
+    expect(readFileSync(path, 'utf8')).toBe(readFileSync(sync, 'utf8'));
+    expect(readCheckpoint(path).state.step).toBe(all.at(-1)!.step);
+  });
+
+  it('refuses a state that would not read back at once, and a failed write at the next write or flush', async () => {
+    const [first, second] = await states();
+    const path = join(dir, 'writer-bad.json');
+    const writer = new CheckpointWriter(path);
+    await writer.write({ spec, run: {}, state: first! });
+    await writer.flush();
+    const before = readFileSync(path, 'utf8');
+    const bad = { ...second!, params: cloneParams(second!.params) };
+    bad.params.biases[1]![2] = Number.NaN;
+    await expect(writer.write({ spec, run: {}, state: bad })).rejects.toThrow(
+      /params\.biases\[1\].*\[2\] is null/,
+    );
+    await writer.flush();
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    // A directory where the file should be: the write fails in the background, and says so next time.
+    const blocked = new CheckpointWriter(dir);
+    await blocked.write({ spec, run: {}, state: first! });
+    await expect(blocked.flush()).rejects.toThrow(/EISDIR|EPERM|ENOTEMPTY|EEXIST|directory/i);
+    await blocked.flush(); // reported once
   });
 });
 

@@ -1,13 +1,18 @@
-import type {
-  Backend,
-  BackpropTrace,
-  Batch,
-  EpochOptions,
-  EpochResult,
-  ForwardTrace,
-  NetworkSpec,
-  Params,
-  SgdOptions,
+import {
+  type Backend,
+  type BackendOptions,
+  type BackpropTrace,
+  type Batch,
+  batchOf,
+  type EpochOptions,
+  type EpochResult,
+  epochStart,
+  type ForwardTrace,
+  type NetworkSpec,
+  type Params,
+  type SgdOptions,
+  stepsToPause,
+  type VelocityAccess,
 } from '@backprop/core';
 import { type DataSet, epochBatches, fillInputs, fillTargets } from '@backprop/data';
 import {
@@ -30,10 +35,11 @@ import { createSession, ort, type Provider } from './runtime.js';
  * - `fast`: many unrolled steps per `session.run` over a data set that stays resident; on
  *   WebGPU the parameters stay on the GPU between steps and come back only when asked.
  */
-export type TrainMode = 'naive' | 'fast';
+export type TrainMode = NonNullable<BackendOptions['mode']>;
 
-/** Options of an ONNX backend. */
-export interface OnnxBackendOptions {
+/** Options of an ONNX backend: core's {@link BackendOptions} (what the registry entries take) and the feed. */
+export interface OnnxBackendOptions extends BackendOptions {
+  /** `fast` (default) or `naive`, see {@link TrainMode}. */
   readonly mode?: TrainMode;
   /** SGD steps unrolled into one graph in `fast` mode (default 32). */
   readonly stepsPerRun?: number;
@@ -75,9 +81,10 @@ interface ResidentData {
 /**
  * The network on ONNX Runtime in float32: forward, backprop and SGD as ONNX graphs built from
  * the spec (see `onnx/graphs.ts`), run on one execution provider with CPU fallback forbidden
- * for GPU providers. Parameters live in ORT tensors between steps.
+ * for GPU providers. Parameters live in ORT tensors between steps. It hands over its momentum
+ * velocity ({@link VelocityAccess}), so runs with momentum can be checkpointed and resumed.
  */
-export class OnnxBackend implements Backend {
+export class OnnxBackend implements Backend, VelocityAccess {
   readonly dtype = 'float32' as const;
   readonly device: string;
   readonly mode: TrainMode;
@@ -101,6 +108,8 @@ export class OnnxBackend implements Backend {
   ) {
     this.device = provider;
     this.mode = options.mode ?? 'fast';
+    if (this.mode !== 'fast' && this.mode !== 'naive')
+      throw new RangeError(`mode must be 'fast' or 'naive', got '${String(this.mode)}'`);
     this.stepsPerRun = options.stepsPerRun ?? 32;
     this.feed = options.feed ?? (provider === 'cuda' ? 'per-run' : 'resident');
     if (!(Number.isInteger(this.stepsPerRun) && this.stepsPerRun >= 1))
@@ -234,6 +243,46 @@ export class OnnxBackend implements Backend {
     };
   }
 
+  /** A copy of the momentum velocity v as float64 (null before the first step with momentum); for checkpoints. */
+  async getVelocity(): Promise<Params | null> {
+    if (!this.velocity) return null;
+    let src = this.velocity;
+    if (Object.values(src).some(onDevice)) {
+      // Device tensors come back through the identity graph, as the parameters do.
+      const out = await (await this.session('read+mom')).run({ ...this.params, ...this.velocity });
+      src = {};
+      for (const [k, v] of Object.entries(out)) src[k.replace(/\.out$/, '')] = v;
+    }
+    const v = velocityNames(this.spec);
+    return { weights: v.weights.map((n) => toF64(src[n]!)), biases: v.biases.map((n) => toF64(src[n]!)) };
+  }
+
+  /**
+   * Replace the momentum velocity (rounded to float32; null: start again from zero); for
+   * resuming a checkpoint. A velocity this backend handed over comes back exactly.
+   */
+  async setVelocity(velocity: Params | null): Promise<void> {
+    let next: Feeds | undefined;
+    if (velocity) {
+      if (velocity.weights.length !== this.L || velocity.biases.length !== this.L)
+        throw new RangeError(`${this.name}: expected ${this.L} velocity matrices and vectors`);
+      const v = velocityNames(this.spec);
+      next = {};
+      for (let l = 1; l <= this.L; l++) {
+        const n = this.spec.sizes[l]!;
+        const m = this.spec.sizes[l - 1]!;
+        if (velocity.weights[l - 1]!.length !== n * m || velocity.biases[l - 1]!.length !== n)
+          throw new RangeError(
+            `${this.name}: the velocity of W${l} must be ${n}×${m} and of b${l} length ${n}`,
+          );
+        next[v.weights[l - 1]!] = f32(Float32Array.from(velocity.weights[l - 1]!), [n, m]);
+        next[v.biases[l - 1]!] = f32(Float32Array.from(velocity.biases[l - 1]!), [n]);
+      }
+    }
+    this.disposeFeeds(this.velocity);
+    this.velocity = next;
+  }
+
   async forward(x: Float64Array, size: number): Promise<ForwardTrace> {
     const n0 = this.spec.sizes[0]!;
     if (x.length < size * n0)
@@ -346,6 +395,13 @@ export class OnnxBackend implements Backend {
     return (out.cost!.data as Float32Array)[0]!;
   }
 
+  /**
+   * One epoch over the mini-batches of `epochBatches`, from `options.startStep` on. Fast mode
+   * runs `stepsPerRun` steps per `session.run` over the full batches, ending a group early
+   * where `options.pauseEvery` asks for a call of `betweenSteps`; naive mode, and the last
+   * (smaller) batch in fast mode, run one `session.run` per mini-batch. `onSteps` and
+   * `betweenSteps` follow every run.
+   */
   async trainEpoch(data: DataSet, options: EpochOptions): Promise<EpochResult> {
     const n0 = this.spec.sizes[0]!;
     const nL = this.spec.sizes[this.L]!;
@@ -356,11 +412,18 @@ export class OnnxBackend implements Backend {
     const f = this.features(options);
     const B = options.batchSize;
     const batches = epochBatches(data.count, B, options.seed, options.lastBatch); // sgd.epoch
-    const costs = new Float64Array(batches.length);
+    const first = epochStart(options, batches.length);
+    const costs = new Float64Array(batches.length - first);
+    /** After steps `from`…`from + k − 1`: report their costs, then the pause between steps. */
+    const ran = async (from: number, k: number) => {
+      options.onSteps?.(from, costs.subarray(from - first, from - first + k));
+      const pause = options.betweenSteps?.(from + k);
+      if (pause) await pause;
+    };
     const full =
       batches.length > 0 && batches[batches.length - 1]!.length < B ? batches.length - 1 : batches.length;
-    let done = 0;
-    if (this.mode === 'fast' && full > 0) {
+    let done = first;
+    if (this.mode === 'fast' && done < full) {
       const gathered =
         this.feed === 'per-run'
           ? { x: new Float32Array(this.stepsPerRun * B * n0), y: new Float32Array(this.stepsPerRun * B * nL) }
@@ -372,7 +435,7 @@ export class OnnxBackend implements Backend {
       const perm = batches[0]!;
       const permAll = new Uint32Array(perm.buffer, perm.byteOffset, full * B);
       while (done < full) {
-        const k = Math.min(this.stepsPerRun, full - done);
+        const k = Math.min(this.stepsPerRun, full - done, stepsToPause(options, done));
         const session = await this.session(`steps:${k}${this.variant(f)}`);
         const idx = order.subarray(0, k * B);
         let dataFeeds: Feeds;
@@ -401,20 +464,21 @@ export class OnnxBackend implements Backend {
         const out = await session.run(feeds);
         this.adopt(out, f);
         const stepCosts = out.costs!.data as Float32Array;
-        for (let i = 0; i < k; i++) costs[done + i] = stepCosts[i]!;
-        options.onSteps?.(done, costs.subarray(done, done + k));
+        for (let i = 0; i < k; i++) costs[done - first + i] = stepCosts[i]!;
+        const from = done;
         done += k;
+        await ran(from, k);
       }
     }
-    // Naive mode, and the last (smaller) batch in fast mode: one run per mini-batch.
+    // Naive mode, and the last (smaller) batch in fast mode: one run per mini-batch, of exactly its rows.
     const x = new Float64Array(B * n0);
     const y = new Float64Array(B * nL);
     for (; done < batches.length; done++) {
       const rows = batches[done]!;
       fillInputs(data, rows, x);
       fillTargets(data, rows, y);
-      costs[done] = await this.step({ size: rows.length, x, y }, options);
-      options.onSteps?.(done, costs.subarray(done, done + 1));
+      costs[done - first] = await this.step(batchOf(rows.length, x, y, n0, nL), options);
+      await ran(done, 1);
     }
     return { batches, costs };
   }

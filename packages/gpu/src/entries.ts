@@ -1,5 +1,13 @@
-import { type Availability, type BackendEntry, listBackends, registerBackend } from '@backprop/conformance';
-import type { NetworkSpec, Params } from '@backprop/core';
+import {
+  type Availability,
+  type BackendEntry,
+  type BackendOption,
+  type BackendOptions,
+  checkBackendOptions,
+  type NetworkSpec,
+  type Params,
+  registerBackend,
+} from '@backprop/core';
 import { OnnxBackend, type OnnxBackendOptions } from './backend.js';
 import { GraphBuilder } from './onnx/builder.js';
 import { createSession, cudaLibrariesMissing, ort, type Provider } from './runtime.js';
@@ -60,20 +68,33 @@ export async function probeProvider(provider: Provider): Promise<Availability> {
   }
 }
 
-/** A registry entry for the ONNX backend on `provider`. */
+/** The {@link BackendOptions} the ONNX entries take. */
+const ONNX_OPTIONS: readonly BackendOption[] = Object.freeze(['mode', 'stepsPerRun', 'intraOpThreads']);
+
+/**
+ * A registry entry for the ONNX backend on `provider`. It takes every {@link BackendOptions}
+ * (mode, steps per run, intra-op threads); those given to `create` override `options`, the
+ * entry's own defaults.
+ */
 export function onnxEntry(
   provider: Provider,
   description: string,
   options: OnnxBackendOptions = {},
 ): BackendEntry {
   const name = `onnx-${provider}`;
-  return {
+  const entry: BackendEntry = {
     name,
     dtype: 'float32',
     description,
+    options: ONNX_OPTIONS,
     probe: () => probeProvider(provider),
-    create: (spec: NetworkSpec, params: Params) => OnnxBackend.create(name, provider, spec, params, options),
+    create: async (spec: NetworkSpec, params: Params, given: BackendOptions = {}) => {
+      checkBackendOptions(entry, given);
+      const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+      return OnnxBackend.create(name, provider, spec, params, { ...options, ...defined });
+    },
   };
+  return entry;
 }
 
 /** ONNX Runtime on the CPU execution provider, float32. */
@@ -89,8 +110,7 @@ export const onnxCudaEntry: BackendEntry = onnxEntry(
   'ONNX Runtime, CUDA execution provider (float32)',
 );
 
-/** Register onnx-cpu, onnx-webgpu and onnx-cuda with the conformance registry; calling it again does nothing. */
+/** Register onnx-cpu, onnx-webgpu and onnx-cuda in core's backend registry; calling it again does nothing. */
 export function registerOnnxBackends(): void {
-  const known = new Set(listBackends().map((e) => e.name));
-  for (const e of [onnxCpuEntry, onnxWebgpuEntry, onnxCudaEntry]) if (!known.has(e.name)) registerBackend(e);
+  for (const e of [onnxCpuEntry, onnxWebgpuEntry, onnxCudaEntry]) registerBackend(e);
 }

@@ -1,4 +1,4 @@
-import { getBackend, listBackends } from '@backprop/conformance';
+import { getBackend, listBackends } from '@backprop/core';
 import { describe, expect, it } from 'vitest';
 import {
   bindingDir,

@@ -1,5 +1,5 @@
-import { availability, type BackendEntry, requiredBackends } from '@backprop/conformance';
-import type { Params } from '@backprop/core';
+import { requiredBackends } from '@backprop/conformance';
+import { availability, type BackendEntry, type Params } from '@backprop/core';
 import { type DataSet, makeDataSet, Rng } from '@backprop/data';
 
 /** Whether `entry` runs here; unavailable and required (BACKPROP_REQUIRE_BACKENDS) is an error, not a skip. */

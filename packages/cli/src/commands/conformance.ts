@@ -8,7 +8,6 @@ import {
   MUTANTS,
   REPORT_FORMATS,
   type ReportFormat,
-  registerBuiltins,
   requiredBackends,
   runConformance,
   runMutants,
@@ -16,6 +15,7 @@ import {
 } from '@backprop/conformance';
 import { writeFileAtomic } from '@backprop/core';
 import { type Command, choiceFlag, integerFlag, parseFlags, UsageError } from '../args.js';
+import { registerBackends } from '../backends.js';
 
 const HELP = `backprop conformance [--backend NAME ...] [--seed S] [--runs N] [--report table|json|junit|md] [--out FILE]
 
@@ -47,22 +47,6 @@ Examples:
   backprop conformance --backend reference --backend onnx-cpu --report junit --out conformance.xml
   BACKPROP_REQUIRE_BACKENDS=onnx-cuda backprop conformance --backend onnx-cuda
   backprop conformance --clause bp2 --runs 200 --seed 42`;
-
-/**
- * Register the ONNX Runtime backends of @backprop/gpu (onnx-cpu, onnx-webgpu, onnx-cuda) when that
- * package provides `registerOnnxBackends()`. Resolves to why not, or undefined when registered.
- */
-export async function registerOnnxBackends(): Promise<string | undefined> {
-  try {
-    const gpu = (await import('@backprop/gpu')) as { registerOnnxBackends?: () => void };
-    if (typeof gpu.registerOnnxBackends !== 'function')
-      return '@backprop/gpu does not export registerOnnxBackends()';
-    gpu.registerOnnxBackends(); // idempotent: entries already registered are kept
-    return undefined;
-  } catch (e) {
-    return `@backprop/gpu could not be loaded: ${(e as Error).message}`;
-  }
-}
 
 const FLAGS = {
   backend: { type: 'string', multiple: true },
@@ -128,8 +112,7 @@ export const command: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    registerBuiltins();
-    const onnxNote = await registerOnnxBackends();
+    const onnxNote = await registerBackends();
     if (values.list) {
       if (onnxNote) console.error(`note: ONNX backends not registered: ${onnxNote}`);
       return listCommand();
@@ -143,7 +126,7 @@ export const command: Command = {
     for (const n of names)
       if (!known.has(n))
         throw new UsageError(
-          `unknown backend '${n}'; registered: ${[...known].join(', ')}${onnxNote && n.startsWith('onnx') ? ` (the ONNX backends are missing: ${onnxNote})` : ''}`,
+          `unknown backend '${n}'; registered: ${[...known].join(', ')}${onnxNote ? ` (the ONNX backends are missing: ${onnxNote})` : ''}`,
         );
 
     const reports: ConformanceReport[] = [];

@@ -4,11 +4,12 @@ import {
   ACTIVATIONS,
   type Activation,
   type Backend,
+  type BackendOptions,
   type Checkpoint,
   CheckpointError,
+  CheckpointWriter,
   COSTS,
   type Cost,
-  createReferenceBackend,
   DivergenceError,
   type EpochPoint,
   type Evaluation,
@@ -16,7 +17,6 @@ import {
   type Init,
   initParams,
   type NetworkSpec,
-  type Params,
   parameterCount,
   type RunFile,
   readCheckpoint,
@@ -26,7 +26,6 @@ import {
   TrainingStopped,
   type TrainState,
   train,
-  writeCheckpoint,
   writeRunFile,
 } from '@backprop/core';
 import { type DataSet, IdxError, loadMnist, splitMnist } from '@backprop/data';
@@ -39,6 +38,7 @@ import {
   positiveFlag,
   UsageError,
 } from '../args.js';
+import { backendEntry, openBackend } from '../backends.js';
 import { TrainProgress } from '../progress.js';
 
 const HELP = `backprop train [flags]
@@ -102,8 +102,8 @@ Interruption:
                         position in the epoch and the curve so far; written atomically, so an
                         interrupted write leaves the previous one whole). SIGINT or SIGTERM
                         then stops between two steps, writes a last checkpoint and exits with
-                        130 or 143. Epochs run step by step (for the reference backend, bit for
-                        bit what a run without checkpoints does). Deleted when the run completes.
+                        130 or 143. Epochs run as without checkpoints (ONNX fast mode included),
+                        bit for bit the same run. Deleted when the run completes.
   --checkpoint FILE     where (default: checkpoint.json beside the run file, or NAME.checkpoint.json
                         when --out is NAME.json)
   --resume PATH         continue from a checkpoint file (or a run directory holding
@@ -152,21 +152,15 @@ const FLAGS = {
 /** The flags that may be given with --resume: they change how the run is watched, not its numbers. */
 const RESUME_FLAGS = new Set(['resume', 'quiet', 'checkpoint-every']);
 
-/** The ONNX backends' training options given on the command line (see `OnnxBackendOptions`). */
-export interface OnnxFlags {
-  readonly mode?: 'naive' | 'fast';
-  readonly stepsPerRun?: number;
-  readonly intraOpThreads?: number;
-}
+/**
+ * The backend options given on the command line (core's `BackendOptions`: --onnx-mode,
+ * --steps-per-run, --onnx-threads); whether the backend takes them is checked when it is
+ * opened, against its registry entry.
+ */
+export type OnnxFlags = BackendOptions;
 
-/** Check --onnx-mode, --steps-per-run and --onnx-threads against the backend. */
-function onnxFlags(v: Record<string, string | boolean | undefined>, backend: string): OnnxFlags {
-  const given = (['onnx-mode', 'steps-per-run', 'onnx-threads'] as const).filter((f) => v[f] !== undefined);
-  if (given.length === 0) return {};
-  if (!backend.startsWith('onnx-'))
-    throw new UsageError(
-      `${given.map((f) => `--${f}`).join(', ')} apply to the ONNX backends (--backend onnx-cpu, onnx-webgpu or onnx-cuda), not to ${backend}`,
-    );
+/** Parse --onnx-mode, --steps-per-run and --onnx-threads. */
+function onnxFlags(v: Record<string, string | boolean | undefined>): OnnxFlags {
   const text = (f: string) => (typeof v[f] === 'string' ? (v[f] as string) : undefined);
   const mode =
     text('onnx-mode') === undefined
@@ -199,7 +193,7 @@ export interface TrainConfig {
   readonly lastBatch: 'keep' | 'drop';
   readonly seed: number;
   readonly backend: string;
-  /** Options of an ONNX backend from --onnx-mode, --steps-per-run, --onnx-threads (empty: the defaults). */
+  /** Backend options from --onnx-mode, --steps-per-run, --onnx-threads (empty: the defaults). */
   readonly onnx: OnnxFlags;
   readonly dataDir: string | null;
   readonly trainCount: number;
@@ -279,7 +273,7 @@ export function parseTrainFlags(argv: string[], now = new Date()): TrainConfig {
     lastBatch: v['drop-last'] ? 'drop' : 'keep',
     seed,
     backend,
-    onnx: onnxFlags(v, backend),
+    onnx: onnxFlags(v),
     dataDir: v['data-dir'] ?? null,
     trainCount: integerFlag('train-count', v['train-count'], 50000, 1),
     validationCount: integerFlag('validation-count', v['validation-count'], 10000, 0),
@@ -379,44 +373,6 @@ function resumeConfig(argv: string[]): { config: TrainConfig; checkpoint: Checkp
   return { config, checkpoint, meta };
 }
 
-/**
- * The backend called `name`, holding `params`. The reference is created directly (no native
- * code to load); any other name is looked up in the conformance registry, where the gpu package
- * registers the ONNX Runtime backends, and must be available on this machine.
- */
-export async function openBackend(
-  name: string,
-  spec: NetworkSpec,
-  params: Params,
-  /** Training options for an ONNX backend (--onnx-mode, --steps-per-run, --onnx-threads). */
-  onnx: OnnxFlags = {},
-): Promise<Backend> {
-  if (name === 'reference') return createReferenceBackend(spec, params);
-  const { availability, getBackend, listBackends } = await import('@backprop/conformance');
-  const { registerOnnxBackends } = await import('@backprop/gpu');
-  registerOnnxBackends();
-  const known = [
-    'reference',
-    ...listBackends()
-      .map((e) => e.name)
-      .filter((n) => n !== 'reference'),
-  ];
-  if (!known.includes(name))
-    throw new UsageError(`--backend: unknown backend '${name}'; known: ${known.join(', ')}`);
-  const entry = getBackend(name);
-  const av = await availability(entry);
-  if (!av.available) throw new Error(`backend '${name}' is not available here: ${av.reason}`);
-  if (Object.keys(onnx).length === 0) return entry.create(spec, params);
-  if (!name.startsWith('onnx-'))
-    throw new UsageError(
-      `--onnx-mode, --steps-per-run and --onnx-threads apply to the ONNX backends, not to ${name}`,
-    );
-  // The registered entry with the given options (same provider, same probe, same description).
-  const { onnxEntry } = await import('@backprop/gpu');
-  const provider = name.slice('onnx-'.length) as Parameters<typeof onnxEntry>[0];
-  return onnxEntry(provider, entry.description, onnx).create(spec, params);
-}
-
 /** ", fast mode, 32 steps per run" for an ONNX backend (what --onnx-mode etc. chose), else "". */
 function onnxModeText(backend: Backend): string {
   const b = backend as Backend & { mode?: string; stepsPerRun?: number; intraOpThreads?: number };
@@ -498,6 +454,7 @@ async function run(argv: string[]): Promise<number> {
     meta = { argv: runFlags(argv), cwd: process.cwd(), started: started.toISOString() };
   }
   const { spec } = config;
+  await backendEntry(config.backend, config.onnx); // a wrong name or option fails before the data loads
   const data = loadData(config);
   const n0 = data.train.inputSize;
   const classes = data.train.classes;
@@ -569,10 +526,13 @@ async function run(argv: string[]): Promise<number> {
     };
 
     // Checkpoints, and stopping between two steps on SIGINT/SIGTERM (a second signal exits at once).
-    let lastCheckpoint: TrainState | null = resume?.checkpoint.state ?? null;
-    const save = (state: TrainState) => {
-      writeCheckpoint(config.checkpointPath, { spec, run: { ...meta }, state });
-      lastCheckpoint = state;
+    // Written in the background while training goes on (validated before training continues).
+    const writer = new CheckpointWriter(config.checkpointPath);
+    const save = (state: TrainState) => writer.write({ spec, run: { ...meta }, state });
+    /** The last checkpoint whole on disk, once the write in flight is done. */
+    const lastCheckpoint = async (): Promise<TrainState | null> => {
+      await writer.flush().catch(() => {}); // a write that failed leaves the one before it
+      return writer.written?.state ?? resume?.checkpoint.state ?? null;
     };
     let stopSignal: NodeJS.Signals | null = null;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -625,10 +585,11 @@ async function run(argv: string[]): Promise<number> {
         // good one (parameters that overflowed): then the last checkpoint written stays.
         let s: TrainState | null = e.state;
         try {
-          save(s);
+          await save(s);
+          await writer.flush();
         } catch (err) {
           if (!(err instanceof CheckpointError)) throw err;
-          s = lastCheckpoint;
+          s = await lastCheckpoint();
         }
         console.error(
           `backprop train: stopped by ${stopSignal} at step ${e.state.step} (epoch ${e.state.epoch}, ${e.state.stepInEpoch} of its steps done)` +
@@ -650,16 +611,20 @@ async function run(argv: string[]): Promise<number> {
       writeRunFile(config.runPath, diverged);
       console.error(`backprop train: ${e.message}`);
       console.error(`run file (diverged): ${config.runPath}; no model file written`);
-      if (checkpointing)
+      if (checkpointing) {
+        const last = await lastCheckpoint();
         console.error(
-          lastCheckpoint
-            ? `the last good checkpoint stays on disk: ${config.checkpointPath} (step ${(lastCheckpoint as TrainState).step})`
+          last
+            ? `the last good checkpoint stays on disk: ${config.checkpointPath} (step ${last.step})`
             : 'no checkpoint was written before the divergence',
         );
+      }
       return 1;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      // No write left running into the next step (the paths above that need its result waited for it).
+      await writer.flush().catch(() => {});
     }
 
     const final = result.final!;
@@ -696,7 +661,10 @@ async function run(argv: string[]): Promise<number> {
     };
     writeRunFile(config.runPath, runFile);
     // The model file now holds the final parameters: the checkpoint has served its purpose.
-    if (checkpointing || resume) rmSync(config.checkpointPath, { force: true });
+    if (checkpointing || resume) {
+      await writer.flush().catch(() => {}); // a write in flight would put the file back; the model is saved
+      rmSync(config.checkpointPath, { force: true });
+    }
 
     out(
       `test accuracy ${percent(final.accuracy)} (${final.correct}/${final.count}), cost ${final.cost.toFixed(4)}`,

@@ -1,4 +1,4 @@
-import { type Backend, epochSeed } from '@backprop/core';
+import { type Backend, batchOf, epochSeed } from '@backprop/core';
 import { type DataSet, epochBatches, fillInputs, fillTargets } from '@backprop/data';
 import type { ProgressFn } from './progress.js';
 
@@ -51,7 +51,8 @@ export async function sgdWithProbes(
       fillInputs(data, indices, x);
       fillTargets(data, indices, y);
       const t = performance.now();
-      const cost = await backend.step({ size: indices.length, x, y }, sgd); // sgd.step
+      const batch = batchOf(indices.length, x, y, n0, nL); // exactly its rows, the last batch too
+      const cost = await backend.step(batch, sgd); // sgd.step
       sgdMs += performance.now() - t;
       if (!Number.isFinite(cost))
         throw new Error(

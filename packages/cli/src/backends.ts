@@ -1,0 +1,112 @@
+import {
+  type Backend,
+  type BackendEntry,
+  type BackendOption,
+  BackendOptionError,
+  type BackendOptions,
+  BackendUnavailableError,
+  checkBackendOptions,
+  getBackend,
+  listBackends,
+  type NetworkSpec,
+  openBackend as openRegistered,
+  type Params,
+  UnknownBackendError,
+} from '@backprop/core';
+import { UsageError } from './args.js';
+
+/** The `backprop train` flag that sets each {@link BackendOptions} field. */
+export const OPTION_FLAGS: Readonly<Record<BackendOption, string>> = Object.freeze({
+  mode: '--onnx-mode',
+  stepsPerRun: '--steps-per-run',
+  intraOpThreads: '--onnx-threads',
+});
+
+let onnx: Promise<string | undefined> | undefined;
+
+/**
+ * Register the ONNX Runtime backends of @backprop/gpu (onnx-cpu, onnx-webgpu, onnx-cuda) in
+ * core's registry, once per process; `reference` is there from the start. Resolves to why they
+ * could not be registered (onnxruntime-node missing or broken), or undefined.
+ */
+export function registerBackends(): Promise<string | undefined> {
+  onnx ??= (async () => {
+    try {
+      const gpu = (await import('@backprop/gpu')) as { registerOnnxBackends?: () => void };
+      if (typeof gpu.registerOnnxBackends !== 'function')
+        return '@backprop/gpu does not export registerOnnxBackends()';
+      gpu.registerOnnxBackends();
+      return undefined;
+    } catch (e) {
+      return `@backprop/gpu could not be loaded: ${(e as Error).message}`;
+    }
+  })();
+  return onnx;
+}
+
+/** The names of every backend the CLI knows (after {@link registerBackends}). */
+export async function backendNames(): Promise<string[]> {
+  await registerBackends();
+  return listBackends().map((e) => e.name);
+}
+
+/**
+ * The registry entry called `name`, checked to take `options`: a {@link UsageError} naming the
+ * known backends, or the flag and the backends that take it. Loads @backprop/gpu (and with it
+ * onnxruntime-node) only when the answer needs it: a name not registered yet, or an option the
+ * backend does not take (to name those that do). For checks before any work.
+ */
+export async function backendEntry(name: string, options: BackendOptions = {}): Promise<BackendEntry> {
+  const check = async () => {
+    try {
+      const entry = getBackend(name);
+      checkBackendOptions(entry, options);
+      return entry;
+    } catch (e) {
+      if (!(e instanceof UnknownBackendError || e instanceof BackendOptionError) || onnx) throw e;
+      await registerBackends();
+      const entry = getBackend(name);
+      checkBackendOptions(entry, options);
+      return entry;
+    }
+  };
+  try {
+    return await check();
+  } catch (e) {
+    const note = onnx ? await onnx : undefined; // why the ONNX backends are missing, if they are
+    if (e instanceof UnknownBackendError)
+      throw new UsageError(
+        `--backend: ${e.message}${note ? ` (the ONNX backends are missing: ${note})` : ''}; see 'backprop conformance --list'`,
+      );
+    if (e instanceof BackendOptionError && e.option in OPTION_FLAGS) {
+      const flag = OPTION_FLAGS[e.option as BackendOption];
+      throw new UsageError(
+        e.takenBy.length > 0
+          ? `${flag} applies to the backends that take it (${e.takenBy.join(', ')}), not to ${e.backend}`
+          : `${flag} applies to no registered backend${note ? ` (the ONNX backends are missing: ${note})` : ''}`,
+      );
+    }
+    throw e;
+  }
+}
+
+/**
+ * The one way the CLI opens a backend by name (`train`, `experiment`): the name and the
+ * options checked as {@link backendEntry} does, then core's `openBackend` (probe, with the
+ * reason when the backend cannot run here, then create).
+ */
+export async function openBackend(
+  name: string,
+  spec: NetworkSpec,
+  params: Params,
+  options: BackendOptions = {},
+): Promise<Backend> {
+  await backendEntry(name, options);
+  try {
+    return await openRegistered(name, spec, params, options);
+  } catch (e) {
+    if (e instanceof BackendUnavailableError)
+      throw new Error(`${e.message}; see 'backprop doctor', or use another --backend`);
+    throw e;
+  }
+}
