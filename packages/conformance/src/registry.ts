@@ -1,8 +1,11 @@
-import type { Backend, Dtype, NetworkSpec, Params } from '@backprop/core';
+import type { Backend, Capability, Dtype, NetworkSpec, Params } from '@backprop/core';
 
-/** Whether a backend can run here; when not, one line saying why and how to enable it. */
+/**
+ * Whether a backend can run here; when not, one line saying why and how to enable it. An available
+ * backend may say what it can do (an outside engine says so in its handshake); absent means everything.
+ */
 export type Availability =
-  | { readonly available: true; readonly device: string }
+  | { readonly available: true; readonly device: string; readonly capabilities?: readonly Capability[] }
   | { readonly available: false; readonly reason: string };
 
 /** A backend known to the registry by name. */

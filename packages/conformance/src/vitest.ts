@@ -40,7 +40,7 @@ export function describeConformance(entry: BackendEntry, options: DescribeConfor
             ctx.skip(`${entry.name} unavailable: ${info.reason}`);
           }
           const r = await session.run(clause);
-          if (r.status === 'skip') ctx.skip(r.message);
+          if (r.status === 'skip' || r.status === 'n/a') ctx.skip(r.message); // n/a: "not applicable: …"
           if (r.status === 'fail')
             throw new Error(
               `${clause.id} fails on ${entry.name} (${clause.section}): ${r.message}${r.counterexample ? `\ncounterexample:\n${r.counterexample}` : ''}`,
