@@ -192,6 +192,11 @@ export class EngineProcess {
     return p;
   }
 
+  /** The engine's process id (undefined if it could not be spawned). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** What the engine said about itself. */
   get hello(): Hello {
     if (!this.hello_) throw new Error('the handshake has not completed');

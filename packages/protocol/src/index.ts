@@ -19,6 +19,7 @@ export {
   parseCommand,
 } from './engine-process.js';
 export { type Hello, type Op, OPS, PROTOCOL_VERSION, parseHello } from './messages.js';
+export { DEFAULT_PYTHONS, findPython, type PythonSearch, pythonCandidates } from './python.js';
 export {
   decodeArray,
   decodeParams,
