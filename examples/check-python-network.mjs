@@ -23,7 +23,9 @@ if (!python.found) {
 const script = join(PYTHON_DIR, 'examples', 'numpy_network.py');
 const right = await runConformance(await engineEntry([python.python, script]), { required: true });
 console.log(formatTable([right]));
-const wrong = await runConformance(await engineEntry([python.python, script, '--bug', 'bp2']), { required: true });
+const wrong = await runConformance(await engineEntry([python.python, script, '--bug', 'bp2']), {
+  required: true,
+});
 console.log(`\nThe same network with BP2 written without ⊙σ′(z^l) (--bug bp2):\n\n${formatTable([wrong])}`);
 // The example succeeds when the suite passes the right network and fails the wrong one at bp2.
 const bp2 = wrong.results.find((r) => r.id === 'bp2');

@@ -30,7 +30,10 @@ class MyNetwork {
     this.b = p.biases.map((b) => Float64Array.from(b));
   }
   async getParams() {
-    return { weights: this.W.map((w) => Float64Array.from(w)), biases: this.b.map((b) => Float64Array.from(b)) };
+    return {
+      weights: this.W.map((w) => Float64Array.from(w)),
+      biases: this.b.map((b) => Float64Array.from(b)),
+    };
   }
 
   /** One example: z^l = W^l a^{l−1} + b^l, a^l = σ(z^l) (softmax at the output with cross-entropy). */
@@ -40,7 +43,9 @@ class MyNetwork {
     const as = [x];
     for (let l = 1; l < sizes.length; l++) {
       const a = as[l - 1];
-      const z = this.b[l - 1].map((bj, j) => bj + a.reduce((s, ak, k) => s + this.W[l - 1][j * sizes[l - 1] + k] * ak, 0));
+      const z = this.b[l - 1].map(
+        (bj, j) => bj + a.reduce((s, ak, k) => s + this.W[l - 1][j * sizes[l - 1] + k] * ak, 0),
+      );
       const last = l === sizes.length - 1 && cost === 'cross-entropy';
       const max = Math.max(...z);
       const e = z.map((v) => Math.exp(v - max));
@@ -61,12 +66,20 @@ class MyNetwork {
     d[L - 1] =
       cost === 'cross-entropy'
         ? aL.map((a, j) => a - y[j]) // bp1 (softmax with cross-entropy)
-        : aL.map((a, j) => (cost === 'quadratic' ? 1 : 2) * (a - y[j]) * sigmaPrime[activation](zs[L - 1][j])); // bp1
+        : aL.map(
+            (a, j) => (cost === 'quadratic' ? 1 : 2) * (a - y[j]) * sigmaPrime[activation](zs[L - 1][j]),
+          ); // bp1
     for (let l = L - 1; l >= 1; l--)
       d[l - 1] = zs[l - 1].map(
-        (z, k) => d[l].reduce((s, dj, j) => s + this.W[l][j * sizes[l] + k] * dj, 0) * sigmaPrime[activation](z),
+        (z, k) =>
+          d[l].reduce((s, dj, j) => s + this.W[l][j * sizes[l] + k] * dj, 0) * sigmaPrime[activation](z),
       ); // bp2
-    const gw = d.map((dl, i) => Float64Array.from({ length: dl.length * sizes[i] }, (_, jk) => dl[Math.floor(jk / sizes[i])] * as[i][jk % sizes[i]])); // bp4
+    const gw = d.map((dl, i) =>
+      Float64Array.from(
+        { length: dl.length * sizes[i] },
+        (_, jk) => dl[Math.floor(jk / sizes[i])] * as[i][jk % sizes[i]],
+      ),
+    ); // bp4
     const c =
       cost === 'cross-entropy'
         ? -y.reduce((s, yj, j) => s + (yj === 0 ? 0 : yj * Math.log(aL[j])), 0)
@@ -82,7 +95,10 @@ class MyNetwork {
     const { sizes } = this.spec;
     const ts = this.rows(x, sizes[0], m).map((xr) => this.feedforward(xr));
     const flat = (k, l) => Float64Array.from(ts.flatMap((t) => Array.from(t[k][l])));
-    return { zs: sizes.slice(1).map((_, l) => flat('zs', l)), activations: sizes.map((_, l) => flat('as', l)) };
+    return {
+      zs: sizes.slice(1).map((_, l) => flat('zs', l)),
+      activations: sizes.map((_, l) => flat('as', l)),
+    };
   }
 
   async backprop({ size: m, x, y }) {
@@ -91,7 +107,8 @@ class MyNetwork {
     const ys = this.rows(y, sizes[L], m);
     const ts = this.rows(x, sizes[0], m).map((xr, r) => this.backpropOne(xr, ys[r]));
     const flat = (k, l) => Float64Array.from(ts.flatMap((t) => Array.from(t[k][l])));
-    const mean = (k, l) => ts.reduce((s, t) => s.map((v, i) => v + t[k][l][i] / m), new Float64Array(ts[0][k][l].length)); // grad.mean
+    const mean = (k, l) =>
+      ts.reduce((s, t) => s.map((v, i) => v + t[k][l][i] / m), new Float64Array(ts[0][k][l].length)); // grad.mean
     return {
       cost: ts.reduce((s, t) => s + t.c, 0) / m, // cost.mean
       zs: sizes.slice(1).map((_, l) => flat('zs', l)),
@@ -107,8 +124,12 @@ class MyNetwork {
   async step(batch, { eta, momentum = 0, weightDecay = 0 }) {
     if (momentum !== 0 || weightDecay !== 0) throw new Error('my-network implements plain SGD only');
     const t = await this.backprop(batch);
-    this.W.forEach((w, l) => w.forEach((v, i) => (w[i] = v - eta * t.gradients.weights[l][i]))); // sgd.step
-    this.b.forEach((b, l) => b.forEach((v, i) => (b[i] = v - eta * t.gradients.biases[l][i])));
+    for (const [theta, grad] of [
+      [this.W, t.gradients.weights],
+      [this.b, t.gradients.biases],
+    ])
+      for (let l = 0; l < theta.length; l++)
+        for (let i = 0; i < theta[l].length; i++) theta[l][i] -= eta * grad[l][i]; // sgd.step: θ − η∇C
     return t.cost;
   }
 

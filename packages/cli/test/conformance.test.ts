@@ -152,9 +152,18 @@ describe('backprop conformance', () => {
     expect(e.code).toBe(0);
     expect(e.out).toMatch(/^clause\s+numpy-network \(float64, cpu\)/);
     expect(e.out).toMatch(/numpy-network: 4 passed, 0 failed/);
-    const bad = await run(['--engine', 'python3 -c "import sys; sys.exit(4)"', '--clause', 'bp1', '--runs', '2']);
+    const bad = await run([
+      '--engine',
+      'python3 -c "import sys; sys.exit(4)"',
+      '--clause',
+      'bp1',
+      '--runs',
+      '2',
+    ]);
     expect(bad.code).toBe(1);
-    expect(bad.out).toMatch(/unavailable \(REQUIRED: failure\): engine 'python3': hello \(request 1\) failed: it exited with code 4/);
+    expect(bad.out).toMatch(
+      /unavailable \(REQUIRED: failure\): engine 'python3': hello \(request 1\) failed: it exited with code 4/,
+    );
     const mine = fileURLToPath(new URL('../../../examples/my-network.mjs', import.meta.url));
     const l = await run(['--load', mine, '--backend', 'reference', '--clause', 'sgd', '--runs', '2']);
     expect(l.code).toBe(0);

@@ -70,7 +70,11 @@ export async function loadEntry(path: string, cwd: string = process.cwd()): Prom
 export async function asEntry(target: ConformanceTarget): Promise<BackendEntry> {
   if (typeof target !== 'function') return target;
   const info = await resolveTarget(target);
-  const av: Availability = { available: true, device: info.device ?? 'js', capabilities: [...info.capabilities] };
+  const av: Availability = {
+    available: true,
+    device: info.device ?? 'js',
+    capabilities: [...info.capabilities],
+  };
   return {
     name: info.name,
     dtype: info.dtype,

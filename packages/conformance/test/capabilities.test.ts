@@ -98,7 +98,9 @@ describe('capabilities', () => {
     );
     const junit = formatJunit([r]);
     expect(junit).toMatch(/tests="21" failures="0" errors="0" skipped="7"/);
-    expect(junit).toMatch(/name="bp2 \[no-deltas\][^"]*"[^>]*>\n\s+<skipped message="not applicable: needs the errors/);
+    expect(junit).toMatch(
+      /name="bp2 \[no-deltas\][^"]*"[^>]*>\n\s+<skipped message="not applicable: needs the errors/,
+    );
     expect(formatMarkdown([r])).toMatch(/\| \[`bp1`\]\(docs\/spec.md#bp1\) [^|]+ \| ○ n\/a \|/);
     const json = JSON.parse(formatJson([r]));
     expect(json.reports[0].results.find((x: { id: string }) => x.id === 'bp4').status).toBe('n/a');
@@ -137,7 +139,11 @@ describe('capabilities', () => {
   // never reads an empty trace or calls a missing method).
   for (const clause of CLAUSES)
     test(`${clause.id} passes on a backend offering only what it needs (${clause.needs.join(', ')})`, async () => {
-      const r = await runConformance(limited(clause.needs), { clauses: [clause.id], runs: 3, fixture: false });
+      const r = await runConformance(limited(clause.needs), {
+        clauses: [clause.id],
+        runs: 3,
+        fixture: false,
+      });
       expect(r.results[0]!.message).toBeUndefined();
       expect(r.results[0]!.status).toBe('pass');
     });

@@ -23,20 +23,37 @@ describe('the NumPy engine with the classic BP2 slip (⊙σ′ forgotten)', () =
     const r = await runConformance(entry, { runs: 20 });
     const status = Object.fromEntries(r.results.map((x) => [x.id, x.status]));
     expect(r.passed).toBe(false);
-    expect(status).toMatchObject({ bp2: 'fail', 'act.sigmoid': 'fail', 'chain.fd': 'fail', bp1: 'pass', bp3: 'pass', bp4: 'pass', 'fwd.affine': 'pass' });
+    expect(status).toMatchObject({
+      bp2: 'fail',
+      'act.sigmoid': 'fail',
+      'chain.fd': 'fail',
+      bp1: 'pass',
+      bp3: 'pass',
+      bp4: 'pass',
+      'fwd.affine': 'pass',
+    });
     const table = formatTable([r]);
     expect(table).toMatch(/^bp2\s+✗/m);
-    expect(table).toContain('✗ bp2 on numpy-network-bug-bp2 (docs/spec.md#bp2): δ1[0,0] = (W2ᵀ δ2)_0 σ′(z1[0,0] = 0)');
-    expect(table).toMatch(/counterexample \(shrunk in \d+ steps; reproduce with --seed 1\):\n {4}network 1-1-1, sigmoid/);
+    expect(table).toContain(
+      '✗ bp2 on numpy-network-bug-bp2 (docs/spec.md#bp2): δ1[0,0] = (W2ᵀ δ2)_0 σ′(z1[0,0] = 0)',
+    );
+    expect(table).toMatch(
+      /counterexample \(shrunk in \d+ steps; reproduce with --seed 1\):\n {4}network 1-1-1, sigmoid/,
+    );
   });
 });
 
 describe('engineEntry', () => {
   test('an engine that cannot start is unavailable with the reason, and fails when required', async () => {
-    const entry = await engineEntry(['python3', '-c', 'import sys; sys.stderr.write("no torch here\\n"); sys.exit(2)']);
+    const entry = await engineEntry([
+      'python3',
+      '-c',
+      'import sys; sys.stderr.write("no torch here\\n"); sys.exit(2)',
+    ]);
     const av = await entry.probe();
     expect(av.available).toBe(false);
-    if (!av.available) expect(av.reason).toMatch(/hello \(request 1\) failed: it exited with code 2[^]*no torch here/);
+    if (!av.available)
+      expect(av.reason).toMatch(/hello \(request 1\) failed: it exited with code 2[\s\S]*no torch here/);
     const r = await runConformance(entry, { clauses: ['bp1'], required: true });
     expect(r.passed).toBe(false);
     expect(formatTable([r])).toMatch(/unavailable \(REQUIRED: failure\): engine 'python3': hello/);
@@ -63,7 +80,9 @@ describe('loadEntry', () => {
   });
 
   test('a module without a backend, or no module at all, is an error naming it', async () => {
-    await expect(loadEntry(fixture('empty-module.mjs'))).rejects.toThrow(/empty-module.mjs exports no backend: .*\(it exports: answer\)/);
+    await expect(loadEntry(fixture('empty-module.mjs'))).rejects.toThrow(
+      /empty-module.mjs exports no backend: .*\(it exports: answer\)/,
+    );
     await expect(loadEntry('./no-such-module.mjs')).rejects.toThrow(/cannot load .\/no-such-module.mjs: /);
   });
 });

@@ -105,7 +105,9 @@ export const CAPABILITY_MEANING: Readonly<Record<Capability, string>> = Object.f
 });
 
 /** The capabilities of a backend: those it declares, or all of them when it declares none. */
-export function capabilitiesOf(backend: { readonly capabilities?: readonly Capability[] }): ReadonlySet<Capability> {
+export function capabilitiesOf(backend: {
+  readonly capabilities?: readonly Capability[];
+}): ReadonlySet<Capability> {
   return new Set(backend.capabilities ?? CAPABILITIES);
 }
 

@@ -60,7 +60,9 @@ export class StdioEngine {
     const next = EngineProcess.start(this.argv, this.options).then((p) => {
       const h = p.hello;
       if (this.first && (h.dtype !== this.first.dtype || h.engine.name !== this.first.engine.name)) {
-        p.stop(`restarted as ${h.engine.name} (${h.dtype}) instead of ${this.first.engine.name} (${this.first.dtype})`);
+        p.stop(
+          `restarted as ${h.engine.name} (${h.dtype}) instead of ${this.first.engine.name} (${this.first.dtype})`,
+        );
         throw new EngineError(`${p.label}: ${p.stoppedReason}`, 'hello', 1, p.stderrTail());
       }
       this.first ??= h;
@@ -143,7 +145,11 @@ export class ProtocolBackend implements Backend {
     private readonly engine: StdioEngine,
     spec: NetworkSpec,
   ) {
-    this.spec = Object.freeze({ sizes: Object.freeze([...spec.sizes]), activation: spec.activation, cost: spec.cost });
+    this.spec = Object.freeze({
+      sizes: Object.freeze([...spec.sizes]),
+      activation: spec.activation,
+      cost: spec.cost,
+    });
   }
 
   get name(): string {
@@ -180,7 +186,11 @@ export class ProtocolBackend implements Backend {
   }
 
   /** One request on this network; a reply that breaks the protocol (`read` throws a ProtocolError) stops the engine and fails the request. */
-  private call<T>(op: Op, args: Record<string, unknown>, read: (r: Record<string, unknown>) => T): Promise<T> {
+  private call<T>(
+    op: Op,
+    args: Record<string, unknown>,
+    read: (r: Record<string, unknown>) => T,
+  ): Promise<T> {
     return this.live(op).request(op, { net: this.net, ...args }, read);
   }
 
@@ -188,9 +198,12 @@ export class ProtocolBackend implements Backend {
     const { sizes } = this.spec;
     const n0 = sizes[0]!;
     const nL = sizes[sizes.length - 1]!;
-    if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`batch size must be a positive integer, got ${size}`);
-    if (x.length < size * n0) throw new RangeError(`x holds ${x.length} values, fewer than ${size} rows of ${n0}`);
-    if (y && y.length < size * nL) throw new RangeError(`y holds ${y.length} values, fewer than ${size} rows of ${nL}`);
+    if (!(Number.isInteger(size) && size >= 1))
+      throw new RangeError(`batch size must be a positive integer, got ${size}`);
+    if (x.length < size * n0)
+      throw new RangeError(`x holds ${x.length} values, fewer than ${size} rows of ${n0}`);
+    if (y && y.length < size * nL)
+      throw new RangeError(`y holds ${y.length} values, fewer than ${size} rows of ${nL}`);
     return {
       x: encodeArray(x.subarray(0, size * n0), shapeOf(size, n0)),
       ...(y ? { y: encodeArray(y.subarray(0, size * nL), shapeOf(size, nL)) } : {}),
@@ -204,12 +217,16 @@ export class ProtocolBackend implements Backend {
     const list = (key: string, n: number) => {
       const v = r[key];
       if (!Array.isArray(v) || v.length !== n)
-        throw new ProtocolError(`${key} ${Array.isArray(v) ? `has ${v.length} entries` : 'is missing'}; expected ${n}`);
+        throw new ProtocolError(
+          `${key} ${Array.isArray(v) ? `has ${v.length} entries` : 'is missing'}; expected ${n}`,
+        );
       return v;
     };
     return {
       zs: list('zs', L).map((z, i) => decodeArray(z, `zs[${i}] (z${i + 1})`, shapeOf(m, sizes[i + 1]!))),
-      activations: list('activations', L + 1).map((a, i) => decodeArray(a, `activations[${i}] (a${i})`, shapeOf(m, sizes[i]!))),
+      activations: list('activations', L + 1).map((a, i) =>
+        decodeArray(a, `activations[${i}] (a${i})`, shapeOf(m, sizes[i]!)),
+      ),
     };
   }
 
@@ -225,7 +242,9 @@ export class ProtocolBackend implements Backend {
     const p = await this.engine.process();
     const h = p.hello;
     if (h.activations && !h.activations.includes(this.spec.activation))
-      throw new Error(`${this.name} implements the activations ${h.activations.join(', ')}, not ${this.spec.activation}`);
+      throw new Error(
+        `${this.name} implements the activations ${h.activations.join(', ')}, not ${this.spec.activation}`,
+      );
     if (h.costs && !h.costs.includes(this.spec.cost))
       throw new Error(`${this.name} implements the costs ${h.costs.join(', ')}, not ${this.spec.cost}`);
     if (!this.proc) this.net = this.engine.attach();
@@ -252,7 +271,9 @@ export class ProtocolBackend implements Backend {
       if (this.has('deltas')) {
         const d = r.deltas;
         if (!Array.isArray(d) || d.length !== sizes.length - 1)
-          throw new ProtocolError(`deltas ${Array.isArray(d) ? `has ${d.length} entries` : 'is missing'}; expected ${sizes.length - 1}`);
+          throw new ProtocolError(
+            `deltas ${Array.isArray(d) ? `has ${d.length} entries` : 'is missing'}; expected ${sizes.length - 1}`,
+          );
         deltas = d.map((v, i) => decodeArray(v, `deltas[${i}] (δ${i + 1})`, shapeOf(m, sizes[i + 1]!)));
       }
       const gradients = this.has('gradients')
@@ -269,7 +290,8 @@ export class ProtocolBackend implements Backend {
     const momentum = sgd.momentum ?? 0;
     const weightDecay = sgd.weightDecay ?? 0;
     if (momentum !== 0 && !this.has('momentum')) throw this.lacks('momentum', 'SGD with momentum');
-    if (weightDecay !== 0 && !this.has('weight-decay')) throw this.lacks('weight-decay', 'SGD with weight decay');
+    if (weightDecay !== 0 && !this.has('weight-decay'))
+      throw this.lacks('weight-decay', 'SGD with weight decay');
     return this.call(
       'step',
       { ...this.batchArgs(batch.x, batch.size, batch.y), eta: sgd.eta, momentum, weight_decay: weightDecay },
@@ -287,7 +309,9 @@ export class ProtocolBackend implements Backend {
     const n0 = sizes[0]!;
     const nL = sizes[sizes.length - 1]!;
     if (data.inputSize !== n0 || data.classes !== nL)
-      throw new RangeError(`${data.name} is ${data.inputSize} → ${data.classes}; the network is ${n0} → ${nL}`);
+      throw new RangeError(
+        `${data.name} is ${data.inputSize} → ${data.classes}; the network is ${n0} → ${nL}`,
+      );
     const all = Uint32Array.from({ length: data.count }, (_, i) => i);
     const x = new Float64Array(data.count * n0);
     const y = new Float64Array(data.count * nL);
@@ -297,7 +321,8 @@ export class ProtocolBackend implements Backend {
     const weightDecay = options.weightDecay ?? 0;
     validateSgd({ eta: options.eta, momentum, weightDecay });
     if (momentum !== 0 && !this.has('momentum')) throw this.lacks('momentum', 'SGD with momentum');
-    if (weightDecay !== 0 && !this.has('weight-decay')) throw this.lacks('weight-decay', 'SGD with weight decay');
+    if (weightDecay !== 0 && !this.has('weight-decay'))
+      throw this.lacks('weight-decay', 'SGD with weight decay');
     const result = await this.call(
       'train_epoch',
       {

@@ -187,7 +187,11 @@ export class EngineProcess {
   static async start(argv: readonly string[], options: EngineProcessOptions = {}): Promise<EngineProcess> {
     if (argv.length === 0) throw new SyntaxError('the engine command is empty');
     const p = new EngineProcess(argv, options);
-    p.hello_ = await p.request('hello', { protocol: PROTOCOL_VERSION, host: '@backprop/protocol' }, parseHello);
+    p.hello_ = await p.request(
+      'hello',
+      { protocol: PROTOCOL_VERSION, host: '@backprop/protocol' },
+      parseHello,
+    );
     p.label = `engine '${p.hello_.engine.name}'`;
     return p;
   }
@@ -216,7 +220,10 @@ export class EngineProcess {
 
   private error(op: Op, id: number | undefined, message: string): EngineError {
     const tail = this.stderrTail();
-    const full = tail.length > 0 ? `${message}\n  engine stderr (last lines):\n    ${tail.split('\n').join('\n    ')}` : message;
+    const full =
+      tail.length > 0
+        ? `${message}\n  engine stderr (last lines):\n    ${tail.split('\n').join('\n    ')}`
+        : message;
     return new EngineError(full, op, id, tail);
   }
 
@@ -252,7 +259,10 @@ export class EngineProcess {
     read: (result: Record<string, unknown>) => T,
     timeoutMs?: number,
   ): Promise<T> {
-    if (this.stopped) return Promise.reject(this.error(op, undefined, `${this.label}: cannot send ${op}: it ${this.stopped}`));
+    if (this.stopped)
+      return Promise.reject(
+        this.error(op, undefined, `${this.label}: cannot send ${op}: it ${this.stopped}`),
+      );
     const id = this.nextId++;
     const limit =
       timeoutMs ??
@@ -301,12 +311,14 @@ export class EngineProcess {
     try {
       msg = JSON.parse(line);
     } catch {
-      return this.stop(`wrote ${excerpt(line)}${during}, which is not a JSON line (anything an engine prints must go to stderr)`);
+      return void this.stop(
+        `wrote ${excerpt(line)}${during}, which is not a JSON line (anything an engine prints must go to stderr)`,
+      );
     }
     this.options.onMessage?.('in', msg);
-    if (!p) return this.stop(`wrote ${excerpt(line)}${during}`);
+    if (!p) return void this.stop(`wrote ${excerpt(line)}${during}`);
     if (!isRecord(msg) || msg.id !== p.id)
-      return this.stop(
+      return void this.stop(
         `answered with ${excerpt(line)}${during}: a reply must be an object with "id": ${p.id}`,
       );
     if (msg.ok === true && isRecord(msg.result)) {
@@ -314,8 +326,11 @@ export class EngineProcess {
       try {
         value = p.read(msg.result);
       } catch (e) {
-        if (e instanceof ProtocolError) return this.stop(`broke the protocol in its answer: ${e.message}`);
-        this.settle()!.reject(this.error(p.op, p.id, `${this.label}: ${p.op} (request ${p.id}) failed: ${(e as Error).message}`));
+        if (e instanceof ProtocolError)
+          return void this.stop(`broke the protocol in its answer: ${e.message}`);
+        this.settle()!.reject(
+          this.error(p.op, p.id, `${this.label}: ${p.op} (request ${p.id}) failed: ${(e as Error).message}`),
+        );
         return;
       }
       this.settle()!.resolve(value);
@@ -323,7 +338,9 @@ export class EngineProcess {
     }
     if (msg.ok === false && isRecord(msg.error) && typeof msg.error.message === 'string') {
       // The engine refused or failed this request and said why: it stays up for the next one.
-      this.settle()!.reject(this.error(p.op, p.id, `${this.label} failed ${p.op} (request ${p.id}): ${msg.error.message}`));
+      this.settle()!.reject(
+        this.error(p.op, p.id, `${this.label} failed ${p.op} (request ${p.id}): ${msg.error.message}`),
+      );
       return;
     }
     this.stop(
@@ -343,7 +360,8 @@ export class EngineProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     if (p) {
       // Let the stderr of a crash arrive before the message is written (bounded: the pipe closes).
-      const fail = () => p.reject(this.error(p.op, p.id, `${this.label}: ${p.op} (request ${p.id}) failed: it ${reason}`));
+      const fail = () =>
+        p.reject(this.error(p.op, p.id, `${this.label}: ${p.op} (request ${p.id}) failed: it ${reason}`));
       Promise.race([this.exited, new Promise((r) => setTimeout(r, 500).unref())]).then(fail, fail);
     }
   }

@@ -8,7 +8,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export { ProtocolBackend, type EngineAvailability, StdioEngine, type StdioEngineOptions } from './backend.js';
+export { type EngineAvailability, ProtocolBackend, StdioEngine, type StdioEngineOptions } from './backend.js';
 export {
   DEFAULT_TIMEOUTS,
   EngineError,
@@ -18,7 +18,7 @@ export {
   MAX_LINE_BYTES,
   parseCommand,
 } from './engine-process.js';
-export { type Hello, type Op, OPS, PROTOCOL_VERSION, parseHello } from './messages.js';
+export { type Hello, OPS, type Op, PROTOCOL_VERSION, parseHello } from './messages.js';
 export { DEFAULT_PYTHONS, findPython, type PythonSearch, pythonCandidates } from './python.js';
 export {
   decodeArray,

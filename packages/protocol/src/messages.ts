@@ -1,4 +1,12 @@
-import { ACTIVATIONS, type Activation, CAPABILITIES, COSTS, type Capability, type Cost, type Dtype } from '@backprop/core';
+import {
+  ACTIVATIONS,
+  type Activation,
+  CAPABILITIES,
+  type Capability,
+  COSTS,
+  type Cost,
+  type Dtype,
+} from '@backprop/core';
 import { ProtocolError } from './wire.js';
 
 /**

@@ -46,5 +46,8 @@ export async function findPython(
     const why = r.err.trim().split('\n').pop() || r.error?.message || `printed ${JSON.stringify(r.out)}`;
     tried.push(`${python}: ${why}`);
   }
-  return { found: false, reason: `no Python interpreter here imports ${modules.join(' and ')} (${tried.join('; ')})` };
+  return {
+    found: false,
+    reason: `no Python interpreter here imports ${modules.join(' and ')} (${tried.join('; ')})`,
+  };
 }

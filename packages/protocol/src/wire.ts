@@ -62,7 +62,9 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 export function decodeArray(value: unknown, what: string, shape?: readonly number[]): Float64Array {
   if (!isRecord(value)) throw new ProtocolError(`${what} is not an array object {dtype, shape, data}`);
   if (value.dtype !== 'float64')
-    throw new ProtocolError(`${what} has dtype ${JSON.stringify(value.dtype)}; the protocol carries "float64"`);
+    throw new ProtocolError(
+      `${what} has dtype ${JSON.stringify(value.dtype)}; the protocol carries "float64"`,
+    );
   const s = value.shape;
   if (!Array.isArray(s) || !s.every((d) => Number.isInteger(d) && d >= 0))
     throw new ProtocolError(`${what} has shape ${JSON.stringify(s)}, not a list of non-negative integers`);
@@ -98,7 +100,9 @@ export function decodeScalar(value: unknown, what: string): number {
   if (value === 'NaN') return Number.NaN;
   if (value === 'Infinity') return Number.POSITIVE_INFINITY;
   if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
-  throw new ProtocolError(`${what} is ${JSON.stringify(value)}, not a number (or "NaN", "Infinity", "-Infinity")`);
+  throw new ProtocolError(
+    `${what} is ${JSON.stringify(value)}, not a number (or "NaN", "Infinity", "-Infinity")`,
+  );
 }
 
 /** Parameters for the wire, shaped by the layer sizes. */
@@ -124,6 +128,8 @@ export function decodeParams(value: unknown, what: string, sizes: readonly numbe
   const weights = list('weights').map((w, i) =>
     decodeArray(w, `${what}.weights[${i}] (W${i + 1})`, [sizes[i + 1]!, sizes[i]!]),
   );
-  const biases = list('biases').map((b, i) => decodeArray(b, `${what}.biases[${i}] (b${i + 1})`, [sizes[i + 1]!]));
+  const biases = list('biases').map((b, i) =>
+    decodeArray(b, `${what}.biases[${i}] (b${i + 1})`, [sizes[i + 1]!]),
+  );
   return { weights, biases };
 }

@@ -31,7 +31,9 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
-async function failingBackprop(mode: string): Promise<{ error: EngineError; pid: number | undefined; b: ProtocolBackend }> {
+async function failingBackprop(
+  mode: string,
+): Promise<{ error: EngineError; pid: number | undefined; b: ProtocolBackend }> {
   const e = engine(mode);
   const b = await e.create(spec, params);
   const pid = (await e.process()).pid;
@@ -70,12 +72,27 @@ describe('a well-behaved engine', () => {
 
 describe('a misbehaving engine fails the request in progress, names it, and is killed', () => {
   const cases: [string, RegExp][] = [
-    ['garbage', /backprop \(request 3\) failed: it wrote "Traceback\? no: this is not JSON" in its answer to backprop \(request 3\), which is not a JSON line/],
-    ['slow', /backprop \(request 3\) failed: it did not answer backprop \(request 3\) within 1500 ms and was stopped/],
-    ['truncated', /backprop \(request 3\) failed: it exited with code 0 in the middle of a reply \(it wrote "\{\\"id\\":3,\\"ok\\":true/],
-    ['shapes', /backprop \(request 3\) failed: it broke the protocol in its answer: zs\[0\] \(z1\) has shape \[2, 4\], expected \[2, 3\]/],
+    [
+      'garbage',
+      /backprop \(request 3\) failed: it wrote "Traceback\? no: this is not JSON" in its answer to backprop \(request 3\), which is not a JSON line/,
+    ],
+    [
+      'slow',
+      /backprop \(request 3\) failed: it did not answer backprop \(request 3\) within 1500 ms and was stopped/,
+    ],
+    [
+      'truncated',
+      /backprop \(request 3\) failed: it exited with code 0 in the middle of a reply \(it wrote "\{\\"id\\":3,\\"ok\\":true/,
+    ],
+    [
+      'shapes',
+      /backprop \(request 3\) failed: it broke the protocol in its answer: zs\[0\] \(z1\) has shape \[2, 4\], expected \[2, 3\]/,
+    ],
     ['short-data', /deltas\[0\] \(δ1\)\.data holds 36 bytes; shape \[2, 3\] needs 48/],
-    ['wrong-id', /answered with .* in its answer to backprop \(request 3\): a reply must be an object with "id": 3/],
+    [
+      'wrong-id',
+      /answered with .* in its answer to backprop \(request 3\): a reply must be an object with "id": 3/,
+    ],
     ['no-result', /in its answer to backprop \(request 3\): a reply is \{"id", "ok": true, "result"/],
     ['bad-cost', /cost is "lots", not a number/],
   ];
@@ -107,7 +124,9 @@ describe('a misbehaving engine fails the request in progress, names it, and is k
 
   test('crash mid-reply: the message carries the stderr tail', async () => {
     const { error, pid } = await failingBackprop('crash');
-    expect(error.message).toMatch(/backprop \(request 3\) failed: it exited with code 3 in the middle of a reply \(it wrote "\{\\"id\\": "/);
+    expect(error.message).toMatch(
+      /backprop \(request 3\) failed: it exited with code 3 in the middle of a reply \(it wrote "\{\\"id\\": "/,
+    );
     expect(error.message).toMatch(/engine stderr \(last lines\):\n {4}Traceback \(most recent call last\):/);
     expect(error.stderrTail).toMatch(/ZeroDivisionError: boom$/);
     await expectGone(pid);
@@ -115,7 +134,9 @@ describe('a misbehaving engine fails the request in progress, names it, and is k
 
   test('an error reply fails that request only; the engine stays up', async () => {
     const { error, b } = await failingBackprop('error');
-    expect(error.message).toBe("engine 'misbehave-error' failed backprop (request 3): backprop is not implemented yet");
+    expect(error.message).toBe(
+      "engine 'misbehave-error' failed backprop (request 3): backprop is not implemented yet",
+    );
     expect(Array.from((await b.getParams()).weights[0]!)).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
     await b.dispose();
   });
@@ -148,7 +169,9 @@ describe('an engine that cannot start says why', () => {
 
   test('never answers the handshake', async () => {
     const e = new StdioEngine([process.execPath, script, 'silent-start'], { timeouts: { hello: 800 } });
-    await expect(e.start()).rejects.toThrow(/did not answer hello \(request 1\) within 800 ms and was stopped/);
+    await expect(e.start()).rejects.toThrow(
+      /did not answer hello \(request 1\) within 800 ms and was stopped/,
+    );
   });
 
   test('no such program', async () => {

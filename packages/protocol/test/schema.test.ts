@@ -81,28 +81,31 @@ describe('protocol.schema.json', () => {
     expect(c.count).toBeGreaterThan(10);
   });
 
-  test.runIf(numpy.found)('holds every message of a session with the Python client library (NumPy engine)', async () => {
-    if (!numpy.found) return;
-    const c = checker();
-    const e = new StdioEngine([numpy.python, numpyEngine], { onMessage: c.onMessage });
-    await session(e);
-    const b = await e.create(spec, params);
-    const n = 12;
-    const { makeDataSet } = await import('@backprop/data');
-    const data = makeDataSet({
-      name: 'tiny',
-      count: n,
-      inputSize: 3,
-      classes: 2,
-      shape: [3],
-      features: Float64Array.from({ length: 3 * n }, (_, i) => (i % 5) / 4),
-      featureScale: 1,
-      labels: Uint8Array.from({ length: n }, (_, i) => i % 2),
-    });
-    await b.trainEpoch(data, { batchSize: 5, seed: 3, eta: 0.1, momentum: 0.5, weightDecay: 0.01 });
-    await b.dispose();
-    expect(c.problems).toEqual([]);
-  });
+  test.runIf(numpy.found)(
+    'holds every message of a session with the Python client library (NumPy engine)',
+    async () => {
+      if (!numpy.found) return;
+      const c = checker();
+      const e = new StdioEngine([numpy.python, numpyEngine], { onMessage: c.onMessage });
+      await session(e);
+      const b = await e.create(spec, params);
+      const n = 12;
+      const { makeDataSet } = await import('@backprop/data');
+      const data = makeDataSet({
+        name: 'tiny',
+        count: n,
+        inputSize: 3,
+        classes: 2,
+        shape: [3],
+        features: Float64Array.from({ length: 3 * n }, (_, i) => (i % 5) / 4),
+        featureScale: 1,
+        labels: Uint8Array.from({ length: n }, (_, i) => i % 2),
+      });
+      await b.trainEpoch(data, { batchSize: 5, seed: 3, eta: 0.1, momentum: 0.5, weightDecay: 0.01 });
+      await b.dispose();
+      expect(c.problems).toEqual([]);
+    },
+  );
 
   test('refuses what the host refuses', () => {
     const arr = encodeArray(Float64Array.of(1, 2), [2]);
@@ -118,8 +121,22 @@ describe('protocol.schema.json', () => {
     expect(valid('#/$defs/array', { shape: [2], data: arr.data })).not.toBe('');
     expect(valid('#/$defs/scalar', 'NaN')).toBe('');
     expect(valid('#/$defs/scalar', 'nan')).not.toBe('');
-    expect(valid('#/$defs/results/properties/hello', { protocol: 1, engine: { name: 'x', version: '1' }, dtype: 'float16', capabilities: [] })).not.toBe('');
-    expect(valid('#/$defs/results/properties/hello', { protocol: 1, engine: { name: 'x', version: '1' }, dtype: 'float64', capabilities: ['telepathy'] })).not.toBe('');
+    expect(
+      valid('#/$defs/results/properties/hello', {
+        protocol: 1,
+        engine: { name: 'x', version: '1' },
+        dtype: 'float16',
+        capabilities: [],
+      }),
+    ).not.toBe('');
+    expect(
+      valid('#/$defs/results/properties/hello', {
+        protocol: 1,
+        engine: { name: 'x', version: '1' },
+        dtype: 'float64',
+        capabilities: ['telepathy'],
+      }),
+    ).not.toBe('');
   });
 });
 
@@ -136,9 +153,16 @@ describe.runIf(numpy.found)('the Python client library', () => {
     expect(t.cost).toBeNaN();
     expect(t.zs).toEqual([]);
     expect(t.deltas).toEqual([]);
-    await expect(b.forward(Float64Array.of(1, 2), 1)).rejects.toThrow("partial does not provide the forward traces z^l and a^l: its handshake lists no 'forward' capability");
-    await expect(e.create({ ...id, activation: 'sigmoid' }, p)).rejects.toThrow('partial implements the activations identity, not sigmoid');
-    const one = await e.create({ sizes: [1, 1], activation: 'identity', cost: 'quadratic' }, { weights: [Float64Array.of(1)], biases: [Float64Array.of(0)] });
+    await expect(b.forward(Float64Array.of(1, 2), 1)).rejects.toThrow(
+      "partial does not provide the forward traces z^l and a^l: its handshake lists no 'forward' capability",
+    );
+    await expect(e.create({ ...id, activation: 'sigmoid' }, p)).rejects.toThrow(
+      'partial implements the activations identity, not sigmoid',
+    );
+    const one = await e.create(
+      { sizes: [1, 1], activation: 'identity', cost: 'quadratic' },
+      { weights: [Float64Array.of(1)], biases: [Float64Array.of(0)] },
+    );
     await expect(one.backprop({ size: 1, x: Float64Array.of(1), y: Float64Array.of(0) })).rejects.toThrow(
       /failed backprop \(request \d+\): ZeroDivisionError: division by zero \(at partial_engine.py:\d+: return \{"cost": 1 \/ 0\}/,
     );

@@ -1,11 +1,32 @@
 import { describe, expect, test } from 'vitest';
-import { decodeArray, decodeParams, decodeScalar, encodeArray, encodeParams, encodeScalar, parseCommand, ProtocolError } from '../src/index.js';
+import {
+  decodeArray,
+  decodeParams,
+  decodeScalar,
+  encodeArray,
+  encodeParams,
+  encodeScalar,
+  ProtocolError,
+  parseCommand,
+} from '../src/index.js';
 
 const bits = (a: Float64Array) => Array.from(new BigUint64Array(a.buffer, a.byteOffset, a.length));
 
 describe('float arrays cross exactly', () => {
   test('every bit pattern, NaN, ±Infinity, −0 and subnormals included', () => {
-    const v = Float64Array.of(0, -0, 1, -1.5, Math.PI, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 5e-324, Number.MAX_VALUE, 0.1 + 0.2);
+    const v = Float64Array.of(
+      0,
+      -0,
+      1,
+      -1.5,
+      Math.PI,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      5e-324,
+      Number.MAX_VALUE,
+      0.1 + 0.2,
+    );
     const w = encodeArray(v, [v.length]);
     expect(w).toMatchObject({ dtype: 'float64', shape: [11] });
     expect(bits(decodeArray(JSON.parse(JSON.stringify(w)), 'v', [11]))).toEqual(bits(v));
@@ -25,10 +46,16 @@ describe('float arrays cross exactly', () => {
   test('every malformed array is refused, naming it', () => {
     const good = encodeArray(Float64Array.of(1, 2, 3, 4, 5, 6), [2, 3]);
     expect(() => decodeArray(good, 'z1', [3, 2])).toThrow('z1 has shape [2, 3], expected [3, 2]');
-    expect(() => decodeArray({ ...good, shape: [2, 2] }, 'z1')).toThrow('z1.data holds 48 bytes; shape [2, 2] needs 32');
-    expect(() => decodeArray({ ...good, data: `${good.data.slice(0, -4)}!!!!` }, 'z1')).toThrow('z1.data is not base64');
+    expect(() => decodeArray({ ...good, shape: [2, 2] }, 'z1')).toThrow(
+      'z1.data holds 48 bytes; shape [2, 2] needs 32',
+    );
+    expect(() => decodeArray({ ...good, data: `${good.data.slice(0, -4)}!!!!` }, 'z1')).toThrow(
+      'z1.data is not base64',
+    );
     expect(() => decodeArray({ ...good, dtype: 'float32' }, 'z1')).toThrow('z1 has dtype "float32"');
-    expect(() => decodeArray({ ...good, shape: [2, -3] }, 'z1')).toThrow('not a list of non-negative integers');
+    expect(() => decodeArray({ ...good, shape: [2, -3] }, 'z1')).toThrow(
+      'not a list of non-negative integers',
+    );
     expect(() => decodeArray([1, 2, 3], 'z1')).toThrow(ProtocolError);
     expect(() => encodeArray(Float64Array.of(1, 2), [3])).toThrow('2 values do not fill shape [3]');
   });
@@ -38,8 +65,12 @@ describe('float arrays cross exactly', () => {
     const w = encodeParams([3, 2], p);
     expect(w.weights[0]!.shape).toEqual([2, 3]);
     expect(decodeParams(w, 'params', [3, 2])).toEqual(p);
-    expect(() => decodeParams(w, 'params', [2, 3])).toThrow('params.weights[0] (W1) has shape [2, 3], expected [3, 2]');
-    expect(() => decodeParams(w, 'params', [3, 2, 1])).toThrow('params.weights has 1 entries; the network has 2 layers');
+    expect(() => decodeParams(w, 'params', [2, 3])).toThrow(
+      'params.weights[0] (W1) has shape [2, 3], expected [3, 2]',
+    );
+    expect(() => decodeParams(w, 'params', [3, 2, 1])).toThrow(
+      'params.weights has 1 entries; the network has 2 layers',
+    );
   });
 });
 

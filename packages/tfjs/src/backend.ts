@@ -48,7 +48,9 @@ export async function useTfjs(kind: TfjsKind): Promise<void> {
   try {
     ok = await tf.setBackend(kind);
   } catch (e) {
-    throw new Error(`TF.js ${tf.version.tfjs} could not start its '${kind}' backend: ${(e as Error).message}`);
+    throw new Error(
+      `TF.js ${tf.version.tfjs} could not start its '${kind}' backend: ${(e as Error).message}`,
+    );
   }
   if (!ok)
     throw new Error(
@@ -90,12 +92,18 @@ export class TfjsBackend implements Backend {
   private constructor(kind: TfjsKind, spec: NetworkSpec, params: Params) {
     this.name = `tfjs-${kind}`;
     this.device = kind;
-    this.spec = Object.freeze({ sizes: Object.freeze([...spec.sizes]), activation: spec.activation, cost: spec.cost });
+    this.spec = Object.freeze({
+      sizes: Object.freeze([...spec.sizes]),
+      activation: spec.activation,
+      cost: spec.cost,
+    });
     const id = ++instances;
     const { sizes } = spec;
     // (tidy frees the initial values; variables outlive it)
     this.W = params.weights.map((w, l) =>
-      tf.tidy(() => tf.variable(tf.tensor2d(f32(w), [sizes[l + 1]!, sizes[l]!]), true, `${this.name}-${id}-W${l + 1}`)),
+      tf.tidy(() =>
+        tf.variable(tf.tensor2d(f32(w), [sizes[l + 1]!, sizes[l]!]), true, `${this.name}-${id}-W${l + 1}`),
+      ),
     );
     this.b = params.biases.map((b, l) =>
       tf.tidy(() => tf.variable(tf.tensor1d(f32(b)), true, `${this.name}-${id}-b${l + 1}`)),
@@ -120,9 +128,12 @@ export class TfjsBackend implements Backend {
     const { sizes } = this.spec;
     const n0 = sizes[0]!;
     const nL = sizes[sizes.length - 1]!;
-    if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`batch size must be a positive integer, got ${size}`);
-    if (x.length < size * n0) throw new RangeError(`x holds ${x.length} values, fewer than ${size} rows of ${n0}`);
-    if (y && y.length < size * nL) throw new RangeError(`y holds ${y.length} values, fewer than ${size} rows of ${nL}`);
+    if (!(Number.isInteger(size) && size >= 1))
+      throw new RangeError(`batch size must be a positive integer, got ${size}`);
+    if (x.length < size * n0)
+      throw new RangeError(`x holds ${x.length} values, fewer than ${size} rows of ${n0}`);
+    if (y && y.length < size * nL)
+      throw new RangeError(`y holds ${y.length} values, fewer than ${size} rows of ${nL}`);
     return {
       x: tf.tensor2d(f32(x.subarray(0, size * n0)), [size, n0]),
       ...(y ? { y: tf.tensor2d(f32(y.subarray(0, size * nL)), [size, nL]) } : {}),
@@ -169,8 +180,12 @@ export class TfjsBackend implements Backend {
     checkParamShapes(this.spec, params);
     const { sizes } = this.spec;
     await this.run(() => {
-      params.weights.forEach((w, l) => this.W[l]!.assign(tf.tensor2d(f32(w), [sizes[l + 1]!, sizes[l]!])));
-      params.biases.forEach((b, l) => this.b[l]!.assign(tf.tensor1d(f32(b))));
+      params.weights.forEach((w, l) => {
+        this.W[l]!.assign(tf.tensor2d(f32(w), [sizes[l + 1]!, sizes[l]!]));
+      });
+      params.biases.forEach((b, l) => {
+        this.b[l]!.assign(tf.tensor1d(f32(b)));
+      });
     });
     this.disposeOptimizer(); // momentum starts again from zero
   }
@@ -261,7 +276,8 @@ export class TfjsBackend implements Backend {
         return this.costOp(t.as[L]!, t.zs[L - 1]!, y!);
       }, [...this.W, ...this.b]);
       // TF.js optimizers have no weight decay: L2 is added to the weights' gradients (λW), not the biases'.
-      if (weightDecay > 0) for (const w of this.W) grads[w.name] = tf.add(grads[w.name]!, tf.mul(weightDecay, w));
+      if (weightDecay > 0)
+        for (const w of this.W) grads[w.name] = tf.add(grads[w.name]!, tf.mul(weightDecay, w));
       const cost = value.dataSync()[0]!;
       optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
       return cost;

@@ -17,9 +17,17 @@ export { TFJS_CAPABILITIES, TfjsBackend, type TfjsKind, useTfjs } from './backen
 export async function probeTfjs(kind: TfjsKind): Promise<Availability> {
   try {
     await useTfjs(kind);
-    const g = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.sigmoid(t)))(tf.tensor1d([0])).dataSync()[0]!);
+    const g = tf.tidy(
+      () =>
+        tf
+          .grad((t: tf.Tensor) => tf.sum(tf.sigmoid(t)))(tf.tensor1d([0]))
+          .dataSync()[0]!,
+    );
     if (g !== 0.25)
-      return { available: false, reason: `TF.js '${kind}' ran, but its gradient of σ at 0 is ${g}, not 0.25` };
+      return {
+        available: false,
+        reason: `TF.js '${kind}' ran, but its gradient of σ at 0 is ${g}, not 0.25`,
+      };
     return { available: true, device: kind, capabilities: TFJS_CAPABILITIES };
   } catch (e) {
     return { available: false, reason: (e as Error).message };

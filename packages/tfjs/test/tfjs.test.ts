@@ -5,7 +5,10 @@ import { probeTfjs, registerTfjsBackends, TfjsBackend, tfjsCpuEntry, tfjsWasmEnt
 
 const spec: NetworkSpec = { sizes: [3, 4, 2], activation: 'sigmoid', cost: 'quadratic' };
 const params: Params = {
-  weights: [Float64Array.from({ length: 12 }, (_, i) => (i % 5) / 4 - 0.5), Float64Array.of(1, -1, 0.5, 0.25, -0.75, 2, 0, 1)],
+  weights: [
+    Float64Array.from({ length: 12 }, (_, i) => (i % 5) / 4 - 0.5),
+    Float64Array.of(1, -1, 0.5, 0.25, -0.75, 2, 0, 1),
+  ],
   biases: [Float64Array.of(0.1, -0.2, 0.3, 0), Float64Array.of(0.5, -0.5)],
 };
 const batch = { size: 2, x: Float64Array.of(1, 0.5, -1, 0, 2, 1), y: Float64Array.of(1, 0, 0, 1) };
@@ -85,7 +88,9 @@ describe('TF.js backends', () => {
 
   test('bad input is refused with the reason', async () => {
     const b = await TfjsBackend.create('cpu', spec, params);
-    await expect(b.forward(Float64Array.of(1, 2), 1)).rejects.toThrow('x holds 2 values, fewer than 1 rows of 3');
+    await expect(b.forward(Float64Array.of(1, 2), 1)).rejects.toThrow(
+      'x holds 2 values, fewer than 1 rows of 3',
+    );
     await expect(b.step(batch, { eta: -1 })).rejects.toThrow();
     await b.dispose();
     await expect(b.getParams()).rejects.toThrow('tfjs-cpu: used after dispose');

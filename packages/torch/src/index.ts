@@ -8,10 +8,21 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Availability, type BackendEntry, listBackends, registerBackend } from '@backprop/conformance';
 import type { Dtype, NetworkSpec, Params } from '@backprop/core';
-import { EngineError, PYTHON_DIR, pythonCandidates, StdioEngine, type StdioEngineOptions } from '@backprop/protocol';
+import {
+  EngineError,
+  PYTHON_DIR,
+  pythonCandidates,
+  StdioEngine,
+  type StdioEngineOptions,
+} from '@backprop/protocol';
 
 /** The PyTorch engine script. */
-export const TORCH_ENGINE: string = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'torch_engine.py');
+export const TORCH_ENGINE: string = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'python',
+  'torch_engine.py',
+);
 
 /** The environment variable naming the Python interpreter to run PyTorch with. */
 export const TORCH_PYTHON_ENV = 'BACKPROP_TORCH_PYTHON';
@@ -42,12 +53,15 @@ export function torchEntry(dtype: Dtype, options: TorchEntryOptions = {}): Backe
     found ??= (async () => {
       const tried: string[] = [];
       for (const python of options.pythons ?? pythonCandidates(TORCH_PYTHON_ENV)) {
-        const engine = new StdioEngine([python, TORCH_ENGINE, '--dtype', dtype, '--threads', String(options.threads ?? 1)], {
-          name,
-          env: { PYTHONPATH: [PYTHON_DIR, process.env.PYTHONPATH].filter(Boolean).join(delimiter) },
-          ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-          ...(options.onMessage ? { onMessage: options.onMessage } : {}),
-        });
+        const engine = new StdioEngine(
+          [python, TORCH_ENGINE, '--dtype', dtype, '--threads', String(options.threads ?? 1)],
+          {
+            name,
+            env: { PYTHONPATH: [PYTHON_DIR, process.env.PYTHONPATH].filter(Boolean).join(delimiter) },
+            ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+            ...(options.onMessage ? { onMessage: options.onMessage } : {}),
+          },
+        );
         try {
           const hello = await engine.start();
           if (hello.dtype !== dtype) throw new Error(`the engine computes in ${hello.dtype}, not ${dtype}`);

@@ -40,7 +40,9 @@ function misbehave(req, sizes) {
       return process.exit(0);
     case 'crash': // a crash in the middle of writing the reply, with a traceback on stderr
       process.stdout.write('{"id": ');
-      process.stderr.write('Traceback (most recent call last):\n  File "net.py", line 42, in backprop\nZeroDivisionError: boom\n');
+      process.stderr.write(
+        'Traceback (most recent call last):\n  File "net.py", line 42, in backprop\nZeroDivisionError: boom\n',
+      );
       return process.exit(3);
     case 'shapes': {
       const r = backprop(sizes, m);
@@ -87,7 +89,8 @@ rl.on('line', (line) => {
           engine: { name: `misbehave-${mode}`, version: '0' },
           dtype: 'float64',
           device: 'cpu',
-          capabilities: mode === 'bad-capability' ? ['forward', 'telepathy'] : ['forward', 'deltas', 'gradients'],
+          capabilities:
+            mode === 'bad-capability' ? ['forward', 'telepathy'] : ['forward', 'deltas', 'gradients'],
         },
       });
     case 'create':
