@@ -2,7 +2,9 @@
 // version): the request in progress fails with a message naming it and the engine's stderr; the
 // host neither hangs nor crashes; the child is killed. Each case ends on the protocol's own time
 // limits (set short here); vitest's timeout is only a backstop.
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { NetworkSpec, Params } from '@backprop/core';
 import { describe, expect, test } from 'vitest';
 import { EngineError, EngineProcess, type ProtocolBackend, StdioEngine } from '../src/index.js';
@@ -20,14 +22,18 @@ function engine(mode: string): StdioEngine {
   return new StdioEngine([process.execPath, script, mode], { timeouts });
 }
 
-/** Whether a process is still alive. */
+/** Whether a process is still alive (a zombie, killed but not yet reaped by its new parent, is not). */
 function alive(pid: number | undefined): boolean {
   if (pid === undefined) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc: trust kill(0)
   }
 }
 
@@ -188,11 +194,33 @@ describe('an engine that cannot start says why', () => {
 });
 
 describe('EngineProcess', () => {
-  test('an undisposed engine does not keep Node alive and is killed at exit', async () => {
+  test('close() shuts the engine down', async () => {
     const p = await EngineProcess.start([process.execPath, script, 'ok'], { timeouts });
     expect(alive(p.pid)).toBe(true);
     await p.close();
     expect(alive(p.pid)).toBe(false);
     expect(p.stoppedReason).toMatch(/exited with code 0|shut down/);
+  });
+
+  test('an engine left undisposed does not keep Node running, and is killed when Node exits', async () => {
+    // A program that starts an engine (here: one that ignores shutdown and stdin's end) and forgets it.
+    const dist = pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href;
+    const program = `const m = await import(${JSON.stringify(dist)}); const p = await m.EngineProcess.start([process.execPath, ${JSON.stringify(script)}, 'stubborn']); console.log(p.pid);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', program], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    const pid = Number(r.stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    await expectGone(pid);
+  });
+
+  test('close() kills an engine that ignores shutdown', async () => {
+    const p = await EngineProcess.start([process.execPath, script, 'stubborn'], { timeouts });
+    await p.close();
+    expect(alive(p.pid)).toBe(false);
+    expect(p.stoppedReason).toMatch(/was stopped after shutdown|killed by SIGKILL/);
   });
 });

@@ -75,6 +75,8 @@ if (mode === 'exit-at-start') {
   process.exit(1);
 }
 
+if (mode === 'stubborn') setInterval(() => {}, 1000); // outlives its stdin and ignores shutdown
+
 const rl = createInterface({ input: process.stdin });
 rl.on('line', (line) => {
   const req = JSON.parse(line);
@@ -108,6 +110,7 @@ rl.on('line', (line) => {
       return send({ id: req.id, ok: true, result: {} });
     case 'shutdown':
       send({ id: req.id, ok: true, result: {} });
+      if (mode === 'stubborn') return;
       return process.exit(0);
     default:
       return send({ id: req.id, ok: false, error: { message: `no ${req.op}` } });
