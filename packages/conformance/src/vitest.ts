@@ -16,7 +16,8 @@ export interface DescribeConformanceOptions extends ConformanceOptions {
 /**
  * Define one vitest test per clause for `entry`, titled `<clause id> [<backend>] <title>`. When the
  * backend is unavailable each test is skipped with the reason, unless the backend is required
- * (`options.required`, or named in BACKPROP_REQUIRE_BACKENDS): then each test fails.
+ * (`options.required`, or named in BACKPROP_REQUIRE_BACKENDS): then each test fails. A clause
+ * needing what the backend lacks (its capabilities) is skipped as "not applicable: …".
  */
 export function describeConformance(entry: BackendEntry, options: DescribeConformanceOptions = {}): void {
   const required = options.required ?? requiredBackends().includes(entry.name);

@@ -11,8 +11,9 @@ const numpy = await findPython(['numpy']);
 const script = `${PYTHON_DIR}/examples/numpy_network.py`;
 const python = numpy.found ? numpy.python : 'python3';
 
-// The whole suite on the NumPy engine (required in CI: BACKPROP_REQUIRE_BACKENDS names numpy-network).
-describeConformance(await engineEntry([python, script], { name: 'numpy-network' }));
+// The whole suite on the NumPy engine. Always required (it is an example, not a registered backend,
+// so BACKPROP_REQUIRE_BACKENDS cannot name it): without Python and NumPy these tests fail and say why.
+describeConformance(await engineEntry([python, script], { name: 'numpy-network' }), { required: true });
 
 describe('the NumPy engine with the classic BP2 slip (⊙σ′ forgotten)', () => {
   test('fails bp2 and the clauses that see σ′ through δ, passes those that only relate its own δ, and prints a shrunk counterexample', async () => {
