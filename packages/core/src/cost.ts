@@ -83,7 +83,7 @@ export function meanCost(
 /**
  * ∇_a C_x written into `out`: a − y (quadratic), 2(a − y) (squared error), −y/a
  * (cross-entropy, with respect to the softmax output). Combined with softmax, the
- * cross-entropy's δ^L is simply a − y; see `outputDelta`.
+ * cross-entropy's δ^L is simply a − y; see {@link batchCostGradient}.
  */
 export function costGradient(
   cost: Cost,

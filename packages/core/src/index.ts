@@ -1,7 +1,7 @@
 export * from './activation.js';
 export { writeFileAtomic } from './atomic.js';
 export * from './backend.js';
-export { backprop, backpropInto, backpropTrace } from './backprop.js';
+export { type BackpropOptions, backprop, backpropInto, backpropTrace } from './backprop.js';
 export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -15,7 +15,8 @@ export {
 export * from './cost.js';
 export { genericTrainEpoch, runEpochSteps, type StepHooks } from './epoch.js';
 export { type EvaluateOptions, type Evaluation, evaluate } from './evaluate.js';
-export { forward, forwardInto, indexNonZeros, traceOf } from './forward.js';
+export { type ForwardOptions, forward, forwardInto, traceOf } from './forward.js';
+export { DenseRows, type Rows } from './kernels.js';
 export {
   loadModel,
   MAX_LAYER_SIZE,
@@ -49,6 +50,7 @@ export {
   writeRunFile,
 } from './run-file.js';
 export { sgdStep, validateSgd } from './sgd.js';
+export { indexNonZeros, SparseRows } from './sparse-input.js';
 export * from './spec.js';
 export {
   DivergenceError,

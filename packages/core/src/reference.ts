@@ -10,10 +10,12 @@ import type {
 } from './backend.js';
 import { backpropInto, backpropTrace } from './backprop.js';
 import { genericTrainEpoch } from './epoch.js';
-import { forwardInto, indexRows, traceOf } from './forward.js';
+import { forwardInto, traceOf } from './forward.js';
+import { meanAndStep } from './kernels.js';
 import { checkParamShapes, cloneParams, validateSpec, zeroParams } from './params.js';
 import { sgdStep, validateSgd } from './sgd.js';
-import type { Gradients, NetworkSpec, Params } from './spec.js';
+import { indexRows } from './sparse-input.js';
+import type { NetworkSpec, Params } from './spec.js';
 import { Workspace } from './workspace.js';
 
 /**
@@ -129,14 +131,14 @@ export class ReferenceBackend implements Backend {
     const plain = sgd.momentum === 0 && sgd.weightDecay === 0;
     for (let i = 0; i < batches.length; i++) {
       const indices = batches[i]!;
-      indexRows(data, indices, ws);
+      indexRows(data, indices, ws.input);
       fillTargets(data, indices, y);
       const batch = { size: indices.length, x, y };
       if (plain) {
-        costs[i] = backpropInto(this.spec, this.params, batch, ws, true, false);
+        costs[i] = backpropInto(this.spec, this.params, batch, ws, { inputs: 'indexed', mean: false });
         meanAndStep(this.params, grads, 1 / indices.length, sgd.eta);
       } else {
-        costs[i] = backpropInto(this.spec, this.params, batch, ws, true);
+        costs[i] = backpropInto(this.spec, this.params, batch, ws, { inputs: 'indexed' });
         sgdStep(this.params, grads, sgd, this.velocity);
       }
       options.onSteps?.(i, costs.subarray(i, i + 1));
@@ -145,26 +147,6 @@ export class ReferenceBackend implements Backend {
   }
 
   async dispose(): Promise<void> {}
-}
-
-/**
- * grad.mean and plain sgd.step in one pass over each parameter array: g ← g · (1/m), then
- * θ ← θ − η g. The same operations in the same order as backpropInto's mean followed by
- * sgdStep, so the parameters are bit-identical; one pass over the 13,002 parameters instead of two.
- */
-function meanAndStep(params: Params, grads: Gradients, inv: number, eta: number): void {
-  for (let l = 0; l < params.weights.length; l++) {
-    meanAndStepArray(params.weights[l]!, grads.weights[l]!, inv, eta);
-    meanAndStepArray(params.biases[l]!, grads.biases[l]!, inv, eta);
-  }
-}
-
-function meanAndStepArray(theta: Float64Array, g: Float64Array, inv: number, eta: number): void {
-  for (let i = 0; i < theta.length; i++) {
-    const gi = g[i]! * inv; // grad.mean
-    g[i] = gi;
-    theta[i] = theta[i]! - eta * gi; // sgd.step: θ' = θ − η∇C
-  }
 }
 
 /** The reference backend for `spec`, holding a copy of `params`. */

@@ -1,45 +1,52 @@
-import type { NetworkSpec } from './spec.js';
+import { DenseRows, type Rows } from './kernels.js';
+import { SparseRows } from './sparse-input.js';
+import type { Gradients, NetworkSpec } from './spec.js';
 
 /**
- * Preallocated matrices for one batch size (or less): z^l, a^l, δ^l (each rows × n_l,
- * row-major), the gradients, and the non-zero entries of the input rows. A training step
+ * Preallocated matrices for mini-batches of up to `capacity` examples, rows being examples:
+ * Z^l, A^l and Δ^l (each m × n_l), the gradients, and the input rows as their non-zero entries.
+ * The per-layer lists are indexed by the layer l = 1..L, as in the spec. A training step
  * allocates nothing; the workspace grows only when a larger batch arrives.
  */
 export class Workspace {
   /** Rows the buffers hold. */
   readonly capacity: number;
-  /** `zs[l-1]` is z^l. */
-  readonly zs: Float64Array[];
-  /** `as[l]` is a^l for l ≥ 1; `as[0]` is unused (the input is read where it lies). */
-  readonly as: Float64Array[];
-  /** `deltas[l-1]` is δ^l. */
-  readonly deltas: Float64Array[];
-  /** ∂C/∂W^l, same layout as the weights. */
+  /** `Z[l]` is Z^l (`Z[0]` is empty). */
+  readonly Z: DenseRows[];
+  /** `A[l]` is A^l for l ≥ 1 (`A[0]` is empty: the first layer reads {@link Workspace.input}). */
+  readonly A: DenseRows[];
+  /** `D[l]` is Δ^l (`D[0]` is empty). */
+  readonly D: DenseRows[];
+  /** A^0 = X as the first layer reads it: the non-zero entries of the input rows. */
+  readonly input: SparseRows;
+  /** `inputOf[l]` is A^{l−1} as layer l reads it: {@link Workspace.input} for l = 1, `A[l−1]` above (`inputOf[0]` is empty). */
+  readonly inputOf: Rows[];
+  /** `gradW[l−1]` is ∂C/∂W^l, laid out like the weights. */
   readonly gradW: Float64Array[];
-  /** ∂C/∂b^l. */
+  /** `gradB[l−1]` is ∂C/∂b^l. */
   readonly gradB: Float64Array[];
-  /** Row r's non-zero inputs are `nzIndex[nzStart[r] .. nzStart[r+1]-1]` with values `nzValue[…]`. */
-  readonly nzStart: Int32Array;
-  readonly nzIndex: Int32Array;
-  readonly nzValue: Float64Array;
+  /** {@link Workspace.gradW} and {@link Workspace.gradB} as one set of gradients. */
+  readonly gradients: Gradients;
 
+  /** Buffers for `spec`'s layers, `capacity` rows each. */
   constructor(spec: NetworkSpec, capacity: number) {
     const { sizes } = spec;
     this.capacity = capacity;
-    this.zs = [];
-    this.as = [new Float64Array(0)];
-    this.deltas = [];
+    this.Z = [new DenseRows(0, sizes[0]!)];
+    this.A = [new DenseRows(0, sizes[0]!)];
+    this.D = [new DenseRows(0, sizes[0]!)];
+    this.input = new SparseRows(capacity, sizes[0]!);
+    this.inputOf = [this.A[0]!];
     this.gradW = [];
     this.gradB = [];
     for (let l = 1; l < sizes.length; l++) {
-      this.zs.push(new Float64Array(capacity * sizes[l]!));
-      this.as.push(new Float64Array(capacity * sizes[l]!));
-      this.deltas.push(new Float64Array(capacity * sizes[l]!));
+      this.Z.push(new DenseRows(capacity, sizes[l]!));
+      this.A.push(new DenseRows(capacity, sizes[l]!));
+      this.D.push(new DenseRows(capacity, sizes[l]!));
       this.gradW.push(new Float64Array(sizes[l]! * sizes[l - 1]!));
       this.gradB.push(new Float64Array(sizes[l]!));
     }
-    this.nzStart = new Int32Array(capacity + 1);
-    this.nzIndex = new Int32Array(capacity * sizes[0]!);
-    this.nzValue = new Float64Array(capacity * sizes[0]!);
+    this.inputOf.push(this.input, ...this.A.slice(1, -1));
+    this.gradients = { weights: this.gradW, biases: this.gradB };
   }
 }

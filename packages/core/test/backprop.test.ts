@@ -4,14 +4,19 @@ import {
   type Activation,
   activations,
   backprop,
+  backpropInto,
   type Cost,
   costGradient,
   flattenParams,
   forward,
+  indexNonZeros,
   initParams,
   type NetworkSpec,
+  type Params,
   unflattenParams,
+  Workspace,
 } from '../src/index.js';
+import { scale } from '../src/kernels.js';
 import { ALL_COSTS, randomBatch } from './helpers.js';
 
 const ACTS: Activation[] = ['sigmoid', 'relu', 'identity'];
@@ -223,5 +228,133 @@ describe('chain.scalar: the one-neuron-per-layer chain worked by hand', () => {
     expect(t.gradients.biases[1]![0]).toBeCloseTo(dC_db2, 15);
     expect(t.gradients.weights[0]![0]).toBeCloseTo(dC_dw1, 15);
     expect(t.gradients.biases[0]![0]).toBeCloseTo(dC_db1, 15);
+  });
+});
+
+// The kernels the equations call are unrolled and skip zero inputs (test/kernels.test.ts holds
+// each to its textbook loop); composed into the whole pass they must still give the textbook
+// network's numbers bit for bit.
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/** Forward and backprop for one batch, written as plainly as possible (sigmoid, quadratic cost). */
+function textbook(spec: NetworkSpec, p: Params, x: Float64Array, y: Float64Array, m: number) {
+  const { sizes } = spec;
+  const L = sizes.length - 1;
+  const zs: Float64Array[] = [];
+  const as: Float64Array[] = [x];
+  for (let l = 1; l <= L; l++) {
+    const [n, k0] = [sizes[l]!, sizes[l - 1]!];
+    const z = new Float64Array(m * n);
+    const a = new Float64Array(m * n);
+    for (let r = 0; r < m; r++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < k0; k++) {
+          const v = as[l - 1]![r * k0 + k]!;
+          if (v !== 0) s += p.weights[l - 1]![j * k0 + k]! * v; // a zero input adds exactly nothing
+        }
+        z[r * n + j] = s + p.biases[l - 1]![j]!;
+        a[r * n + j] = sigmoid(z[r * n + j]!);
+      }
+    zs.push(z);
+    as.push(a);
+  }
+  const deltas: Float64Array[] = new Array(L);
+  const nL = sizes[L]!;
+  const dL = new Float64Array(m * nL);
+  for (let i = 0; i < m * nL; i++) {
+    const a = as[L]![i]!;
+    dL[i] = (a - y[i]!) * (a * (1 - a)); // quadratic cost: ∇_a C = a − y
+  }
+  deltas[L - 1] = dL;
+  for (let l = L; l >= 2; l--) {
+    const [n, k0] = [sizes[l]!, sizes[l - 1]!];
+    const d = new Float64Array(m * k0);
+    for (let r = 0; r < m; r++)
+      for (let k = 0; k < k0; k++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += deltas[l - 1]![r * n + j]! * p.weights[l - 1]![j * k0 + k]!;
+        const a = as[l - 1]![r * k0 + k]!;
+        d[r * k0 + k] = s * (a * (1 - a));
+      }
+    deltas[l - 2] = d;
+  }
+  const gW: Float64Array[] = [];
+  const gB: Float64Array[] = [];
+  for (let l = 1; l <= L; l++) {
+    const [n, k0] = [sizes[l]!, sizes[l - 1]!];
+    const w = new Float64Array(n * k0);
+    const b = new Float64Array(n);
+    for (let r = 0; r < m; r++)
+      for (let j = 0; j < n; j++) {
+        const dj = deltas[l - 1]![r * n + j]!;
+        b[j] = b[j]! + dj;
+        for (let k = 0; k < k0; k++) {
+          const v = as[l - 1]![r * k0 + k]!;
+          if (v !== 0) w[j * k0 + k] = w[j * k0 + k]! + dj * v;
+        }
+      }
+    for (let i = 0; i < w.length; i++) w[i] = w[i]! * (1 / m);
+    for (let i = 0; i < b.length; i++) b[i] = b[i]! * (1 / m);
+    gW.push(w);
+    gB.push(b);
+  }
+  return { zs, as: as.slice(1), deltas, gW, gB };
+}
+
+/** True when every entry is the same float64 (Object.is: +0 and −0 differ, NaN equals NaN). */
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+// Widths that take every path of the unrolled loops: 8-blocks, 4-blocks and single neurons.
+const SPECS: NetworkSpec[] = [
+  { sizes: [20, 13, 9, 4], activation: 'sigmoid', cost: 'quadratic' },
+  { sizes: [11, 16, 16, 10], activation: 'sigmoid', cost: 'quadratic' },
+  { sizes: [7, 3, 5], activation: 'sigmoid', cost: 'quadratic' },
+  { sizes: [40, 33, 17, 9], activation: 'sigmoid', cost: 'quadratic' },
+  { sizes: [5, 1, 8], activation: 'sigmoid', cost: 'quadratic' },
+];
+
+describe('forward and backprop as a whole', () => {
+  it('equal the textbook loops bit for bit', () => {
+    for (const [i, spec] of SPECS.entries()) {
+      const p = initParams(spec, 10 + i);
+      for (const m of [1, 2, 3, 8, 17, 33]) {
+        const batch = randomBatch(spec, m, 20 + i + m);
+        const got = backprop(spec, p, batch);
+        const want = textbook(spec, p, batch.x, batch.y, m);
+        for (let l = 0; l < spec.sizes.length - 1; l++) {
+          expect(sameBits(got.zs[l]!, want.zs[l]!), `z${l + 1} of ${spec.sizes}, batch ${m}`).toBe(true);
+          expect(sameBits(got.activations[l + 1]!, want.as[l]!), `a${l + 1}`).toBe(true);
+          expect(sameBits(got.deltas[l]!, want.deltas[l]!), `δ${l + 1}`).toBe(true);
+          expect(sameBits(got.gradients.weights[l]!, want.gW[l]!), `∂C/∂W${l + 1}`).toBe(true);
+          expect(sameBits(got.gradients.biases[l]!, want.gB[l]!), `∂C/∂b${l + 1}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("backpropInto's options: indexed inputs give the same pass, mean: false the sums", () => {
+    for (const cost of ALL_COSTS) {
+      const spec: NetworkSpec = { sizes: [20, 13, 9, 4], activation: 'relu', cost };
+      const p = initParams(spec, 5, 'scaled-normal');
+      const batch = randomBatch(spec, 17, 6);
+      const ws = new Workspace(spec, 33); // larger than the batch, as after a bigger one
+      const cost0 = backpropInto(spec, p, batch, ws);
+      const want = flattenParams(ws.gradients);
+      // Indexed: the rows' non-zero entries are already in ws.input, and x is not read.
+      indexNonZeros(batch.x, batch.size, ws.input);
+      const unread = { ...batch, x: new Float64Array(0) };
+      expect(backpropInto(spec, p, unread, ws, { inputs: 'indexed' })).toBe(cost0);
+      expect(sameBits(flattenParams(ws.gradients), want), `indexed, ${cost}`).toBe(true);
+      // Sums: grad.mean left to the caller, whose 1/m then gives the same bits.
+      expect(backpropInto(spec, p, batch, ws, { mean: false })).toBe(cost0);
+      expect(sameBits(flattenParams(ws.gradients), want)).toBe(false);
+      expect(sameBits(flattenParams(scale(ws.gradients, 1 / batch.size)), want), `sums, ${cost}`).toBe(true);
+    }
   });
 });
