@@ -12,6 +12,8 @@ const examples = [
   ['xor.mjs', out],
   ['mnist.mjs', out],
   ['custom-backend.mjs'],
+  ['my-network.mjs'],
+  ['check-python-network.mjs'],
   ['onnx-inference.mjs'],
   ['onnx-inference.mjs', join(out, 'mnist.model.json')], // the model mnist.mjs saved
 ];

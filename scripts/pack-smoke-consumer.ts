@@ -3,7 +3,7 @@
 // declarations, so it also proves that the published types resolve. Each check does real work
 // and throws, naming what went wrong, when the packages misbehave.
 
-import { type ConformanceReport, referenceEntry, runConformance } from '@backprop/conformance';
+import { type ConformanceReport, engineEntry, referenceEntry, runConformance } from '@backprop/conformance';
 import {
   createReferenceBackend,
   DOCUMENT_SPEC,
@@ -16,6 +16,9 @@ import {
 } from '@backprop/core';
 import { fillInputs, loadMnist, splitMnist, xor } from '@backprop/data';
 import { onnxCpuEntry } from '@backprop/gpu';
+import { findPython, PYTHON_DIR } from '@backprop/protocol';
+import { tfjsCpuEntry } from '@backprop/tfjs';
+import { torchEntry64 } from '@backprop/torch';
 
 function expect(ok: boolean, message: string): void {
   if (!ok) throw new Error(message);
@@ -96,6 +99,33 @@ const checks: [string, () => Promise<string>][] = [
       const reference = await runConformance(referenceEntry, options);
       const onnx = await runConformance(onnxCpuEntry, options);
       return `${summary(reference)}; ${summary(onnx)}`;
+    },
+  ],
+  [
+    '@backprop/tfjs, @backprop/torch, @backprop/protocol: tfjs-cpu, torch and the shipped NumPy engine pass bp1–bp4',
+    async () => {
+      const options = { clauses: ['bp'], runs: 3, fixture: false, required: true };
+      const numpy = await findPython(['numpy']);
+      expect(numpy.found, numpy.found ? '' : numpy.reason);
+      const targets = [
+        tfjsCpuEntry,
+        torchEntry64,
+        await engineEntry([
+          numpy.found ? numpy.python : 'python3',
+          `${PYTHON_DIR}/examples/numpy_network.py`,
+        ]),
+      ];
+      const out: string[] = [];
+      for (const t of targets) {
+        const r = await runConformance(t, options);
+        const failed = r.results.filter((c) => c.status !== 'pass');
+        expect(
+          r.passed && failed.length === 0,
+          `${r.backend}: ${r.reason ?? failed.map((c) => `${c.id}: ${c.message}`).join('; ')}`,
+        );
+        out.push(`${r.backend} ${r.results.length} clauses pass`);
+      }
+      return out.join('; ');
     },
   ],
   [

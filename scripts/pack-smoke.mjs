@@ -30,7 +30,7 @@ import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const PACKAGES = ['data', 'core', 'conformance', 'gpu', 'cli'];
+const PACKAGES = ['data', 'core', 'protocol', 'conformance', 'gpu', 'tfjs', 'torch', 'cli'];
 const keep = process.argv.includes('--keep');
 const problems = [];
 const started = Date.now();

@@ -22,26 +22,43 @@ export const OPTION_FLAGS: Readonly<Record<BackendOption, string>> = Object.free
   intraOpThreads: '--onnx-threads',
 });
 
-let onnx: Promise<string | undefined> | undefined;
+/** The optional packages whose backends the CLI registers when they load: package and registration function. */
+const OPTIONAL_BACKENDS: readonly (readonly [string, string])[] = [
+  ['@backprop/gpu', 'registerOnnxBackends'],
+  ['@backprop/tfjs', 'registerTfjsBackends'],
+  ['@backprop/torch', 'registerTorchBackends'],
+];
+
+let registered: Promise<Map<string, string>> | undefined;
 
 /**
- * Register the ONNX Runtime backends of @backprop/gpu (onnx-cpu, onnx-webgpu, onnx-cuda) in
- * core's registry, once per process; `reference` is there from the start. Resolves to why they
- * could not be registered (onnxruntime-node missing or broken), or undefined.
+ * Register the backends of the optional packages in core's registry, once per process:
+ * @backprop/gpu (onnx-cpu, onnx-webgpu, onnx-cuda), @backprop/tfjs (tfjs-cpu, tfjs-wasm) and
+ * @backprop/torch (torch, torch-float32); `reference` is there from the start. Resolves to why
+ * each package that could not be registered was left out, by package name (empty when all were).
  */
-export function registerBackends(): Promise<string | undefined> {
-  onnx ??= (async () => {
-    try {
-      const gpu = (await import('@backprop/gpu')) as { registerOnnxBackends?: () => void };
-      if (typeof gpu.registerOnnxBackends !== 'function')
-        return '@backprop/gpu does not export registerOnnxBackends()';
-      gpu.registerOnnxBackends();
-      return undefined;
-    } catch (e) {
-      return `@backprop/gpu could not be loaded: ${(e as Error).message}`;
-    }
+export function registerBackends(): Promise<Map<string, string>> {
+  registered ??= (async () => {
+    const notes = new Map<string, string>();
+    for (const [pkg, fn] of OPTIONAL_BACKENDS)
+      try {
+        const mod = (await import(pkg)) as Record<string, unknown>;
+        const register = mod[fn];
+        if (typeof register !== 'function') notes.set(pkg, `${pkg} does not export ${fn}()`);
+        else register();
+      } catch (e) {
+        notes.set(pkg, `${pkg} could not be loaded: ${(e as Error).message}`);
+      }
+    return notes;
   })();
-  return onnx;
+  return registered;
+}
+
+/** Why some optional backends are missing, as one clause, or '' (after {@link registerBackends}). */
+async function missingNote(): Promise<string> {
+  if (!registered) return '';
+  const notes = [...(await registered).values()];
+  return notes.length > 0 ? ` (some backends are missing: ${notes.join('; ')})` : '';
 }
 
 /** The names of every backend the CLI knows (after {@link registerBackends}). */
@@ -53,7 +70,7 @@ export async function backendNames(): Promise<string[]> {
 /**
  * The registry entry called `name`, checked to take `options`: a {@link UsageError} naming the
  * known backends, or the flag and the backends that take it. Loads @backprop/gpu (and with it
- * onnxruntime-node) only when the answer needs it: a name not registered yet, or an option the
+ * onnxruntime-node, TF.js and the others) only when the answer needs it: a name not registered yet, or an option the
  * backend does not take (to name those that do). For checks before any work.
  */
 export async function backendEntry(name: string, options: BackendOptions = {}): Promise<BackendEntry> {
@@ -63,7 +80,7 @@ export async function backendEntry(name: string, options: BackendOptions = {}): 
       checkBackendOptions(entry, options);
       return entry;
     } catch (e) {
-      if (!(e instanceof UnknownBackendError || e instanceof BackendOptionError) || onnx) throw e;
+      if (!(e instanceof UnknownBackendError || e instanceof BackendOptionError) || registered) throw e;
       await registerBackends();
       const entry = getBackend(name);
       checkBackendOptions(entry, options);
@@ -73,17 +90,15 @@ export async function backendEntry(name: string, options: BackendOptions = {}): 
   try {
     return await check();
   } catch (e) {
-    const note = onnx ? await onnx : undefined; // why the ONNX backends are missing, if they are
+    const note = await missingNote(); // why optional backends are missing, if they are
     if (e instanceof UnknownBackendError)
-      throw new UsageError(
-        `--backend: ${e.message}${note ? ` (the ONNX backends are missing: ${note})` : ''}; see 'backprop conformance --list'`,
-      );
+      throw new UsageError(`--backend: ${e.message}${note}; see 'backprop conformance --list'`);
     if (e instanceof BackendOptionError && e.option in OPTION_FLAGS) {
       const flag = OPTION_FLAGS[e.option as BackendOption];
       throw new UsageError(
         e.takenBy.length > 0
           ? `${flag} applies to the backends that take it (${e.takenBy.join(', ')}), not to ${e.backend}`
-          : `${flag} applies to no registered backend${note ? ` (the ONNX backends are missing: ${note})` : ''}`,
+          : `${flag} applies to no registered backend${note}`,
       );
     }
     throw e;

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { listBackends, MUTANTS, mutantEntry, registerBackend } from '@backprop/conformance';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { UsageError } from '../src/args.js';
@@ -144,6 +145,33 @@ describe('backprop conformance', () => {
     const env = await run(['--backend', 'reference', '--clause', 'bp1', '--runs', '2']);
     expect(env.code).toBe(1);
   }, 60_000);
+
+  test('--engine runs an outside engine over the protocol, and --load a module; each must start', async () => {
+    const numpy = fileURLToPath(new URL('../../protocol/python/examples/numpy_network.py', import.meta.url));
+    const e = await run(['--engine', `python3 ${numpy}`, '--clause', 'bp', '--runs', '3']);
+    expect(e.code).toBe(0);
+    expect(e.out).toMatch(/^clause\s+numpy-network \(float64, cpu\)/);
+    expect(e.out).toMatch(/numpy-network: 4 passed, 0 failed/);
+    const bad = await run([
+      '--engine',
+      'python3 -c "import sys; sys.exit(4)"',
+      '--clause',
+      'bp1',
+      '--runs',
+      '2',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(
+      /unavailable \(REQUIRED: failure\): engine 'python3': hello \(request 1\) failed: it exited with code 4/,
+    );
+    const mine = fileURLToPath(new URL('../../../examples/my-network.mjs', import.meta.url));
+    const l = await run(['--load', mine, '--backend', 'reference', '--clause', 'sgd', '--runs', '2']);
+    expect(l.code).toBe(0);
+    expect(l.out).toMatch(/^clause\s+reference \(float64, js\)\s+my-network \(float64, js\)/);
+    expect(l.out).toMatch(/sgd\.epoch\s+✓ +\d+ +\S+ ≤ \S+\s+○ n\/a/);
+    await expect(run(['--load', './no-such.mjs'])).rejects.toThrow(/--load .\/no-such.mjs: cannot load/);
+    await expect(run(['--engine', 'python3 "unclosed'])).rejects.toThrow(UsageError);
+  }, 120_000);
 
   test('usage errors name the problem', async () => {
     await expect(run(['--backend', 'no-such'])).rejects.toThrow(

@@ -1,4 +1,4 @@
-import type { Backend, Dtype, NetworkSpec, Params } from '@backprop/core';
+import type { Backend, Capability, Dtype, NetworkSpec, Params } from '@backprop/core';
 import type * as fc from 'fast-check';
 import type { Comparison } from './compare.js';
 import type { Fixture } from './fixture.js';
@@ -27,6 +27,11 @@ export interface Clause<C = unknown> {
   /** Link to its section: `docs/spec.md#…`. */
   readonly section: string;
   readonly kind: CheckKind;
+  /**
+   * What the clause reads from or asks of the backend, beyond its parameters; on a backend lacking
+   * any of these the clause is "not applicable" (status `n/a`), never passed.
+   */
+  readonly needs: readonly Capability[];
   /** True for clauses beyond the document (softmax, cross-entropy). */
   readonly extension?: boolean;
   /** Random cases (fast-check). */

@@ -8,6 +8,7 @@ export { type CaseShape, describeCase, type NetCase, netCases } from './cases.js
 export { type CheckContext, type Clause, specLink } from './clause.js';
 export { CLAUSES, getClause, selectClauses } from './clauses/index.js';
 export { ClauseFailure, Comparison } from './compare.js';
+export { asEntry, engineEntry, loadEntry } from './engines.js';
 export { FIXTURE_BATCH, FIXTURE_SEED, type Fixture, mnistFixture } from './fixture.js';
 export { MUTANTS, type Mutant, MutantBackend, type Mutation, mutantEntry } from './mutants.js';
 export { type MutantOutcome, type MutationReport, runMutants } from './mutation.js';

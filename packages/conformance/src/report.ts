@@ -13,11 +13,12 @@ export function short(x: number): string {
   return x >= 0.01 && x < 100 ? x.toFixed(2) : x.toExponential(1);
 }
 
-const MARK = { pass: '✓', fail: '✗', skip: '–' } as const;
+const MARK = { pass: '✓', fail: '✗', skip: '–', 'n/a': '○' } as const;
 
 function cell(r: ClauseResult | undefined): string {
   if (!r) return '';
   if (r.status === 'skip') return `${MARK.skip} skip`;
+  if (r.status === 'n/a') return `${MARK['n/a']} n/a`;
   const rel = r.status === 'pass' ? '≤' : '>';
   return `${MARK[r.status]} ${String(r.cases).padStart(3)} ${short(r.worst).padStart(7)} ${rel} ${short(r.tolerance)}`;
 }
@@ -38,7 +39,20 @@ function summaryLine(r: ConformanceReport): string {
   const n = (s: string) => r.results.filter((x) => x.status === s).length;
   if (!r.available)
     return `${r.backend}: unavailable${r.required ? ' (REQUIRED: failure)' : ''}: ${r.reason ?? ''}`;
-  return `${r.backend}: ${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped in ${(r.durationMs / 1000).toFixed(1)} s (seed ${r.seed}, ${r.runs} random cases per clause + MNIST fixture)`;
+  const na = n('n/a') > 0 ? `, ${n('n/a')} not applicable` : '';
+  return `${r.backend}: ${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped${na} in ${(r.durationMs / 1000).toFixed(1)} s (seed ${r.seed}, ${r.runs} random cases per clause + MNIST fixture)`;
+}
+
+/** Why clauses were not applicable: one line per backend and reason, with the clauses it covers. */
+function notApplicable(reports: readonly ConformanceReport[]): string[] {
+  const out: string[] = [];
+  for (const rep of reports) {
+    const byReason = new Map<string, string[]>();
+    for (const r of rep.results)
+      if (r.status === 'n/a') byReason.set(r.message ?? '', [...(byReason.get(r.message ?? '') ?? []), r.id]);
+    for (const [reason, ids] of byReason) out.push(`○ ${ids.join(', ')} on ${rep.backend}: ${reason}`);
+  }
+  return out;
 }
 
 /** Every failure with its message and its (shrunk) counterexample. */
@@ -81,6 +95,8 @@ export function formatTable(reports: readonly ConformanceReport[]): string {
     'cell: status, cases, worst error ≤ tolerance (error = |backend − formula| / (Σ|terms| + (abs/rel)·scale); see docs/spec.md#tolerances)',
     ...reports.map(summaryLine),
   ];
+  const na = notApplicable(reports);
+  if (na.length > 0) out.push('', ...na);
   const f = failures(reports);
   if (f.length > 0) out.push('', ...f);
   return out.join('\n');
@@ -139,7 +155,7 @@ export function formatJunit(reports: readonly ConformanceReport[]): string {
         cases.push(
           `${open}\n      <system-out>${xml(`${r.cases} cases, worst error ${short(r.worst)} ≤ ${short(r.tolerance)}`)}</system-out>\n    </testcase>`,
         );
-      else if (r.status === 'skip') {
+      else if (r.status === 'skip' || r.status === 'n/a') {
         s++;
         cases.push(`${open}\n      <skipped message="${xml(r.message ?? 'skipped')}"/>\n    </testcase>`);
       } else {
@@ -180,6 +196,8 @@ export function formatMarkdown(reports: readonly ConformanceReport[]): string {
     out.push(`| [\`${id}\`](${any.section}) ${mdEscape(any.title)} | ${cells.join(' | ')} |`);
   }
   out.push('', ...reports.map((r) => `- ${summaryLine(r)}`));
+  const na = notApplicable(reports);
+  if (na.length > 0) out.push('', ...na.map((l) => `- ${mdEscape(l)}`));
   const f = failures(reports);
   if (f.length > 0) out.push('', '```text', ...f, '```');
   return `${out.join('\n')}\n`;

@@ -1,4 +1,4 @@
-import type { Dtype } from '@backprop/core';
+import { CAPABILITY_MEANING, type Capability, capabilitiesOf, type Dtype } from '@backprop/core';
 import * as fc from 'fast-check';
 import type { CheckContext, Clause } from './clause.js';
 import { selectClauses } from './clauses/index.js';
@@ -14,8 +14,12 @@ export const DEFAULT_SEED = 1;
 /** Default number of random cases per clause (plus the MNIST fixture where the clause applies). */
 export const DEFAULT_RUNS = 20;
 
-/** `pass`: every case within tolerance; `fail`: a value out of tolerance (or the backend threw); `skip`: unavailable backend or nothing to compare. */
-export type ClauseStatus = 'pass' | 'fail' | 'skip';
+/**
+ * `pass`: every case within tolerance; `fail`: a value out of tolerance (or the backend threw);
+ * `skip`: unavailable backend or nothing to compare; `n/a`: the clause needs something the backend
+ * does not have (its message says what: "not applicable: …"). Only `fail` fails a report.
+ */
+export type ClauseStatus = 'pass' | 'fail' | 'skip' | 'n/a';
 
 /** The outcome of one clause on one backend. */
 export interface ClauseResult {
@@ -92,10 +96,15 @@ export interface TargetInfo {
   readonly available: boolean;
   readonly reason?: string;
   readonly device?: string;
+  /** What the backend can report or do (every capability unless it declares fewer). */
+  readonly capabilities: ReadonlySet<Capability>;
   readonly factory: BackendFactory;
 }
 
-/** Resolve a target: an entry's availability (probed once), or a factory's name and dtype from a tiny backend it makes. */
+/**
+ * Resolve a target: an entry's availability (probed once), or a factory's name, dtype and
+ * capabilities from a tiny backend it makes. An entry's capabilities are those its probe reports.
+ */
 export async function resolveTarget(target: ConformanceTarget): Promise<TargetInfo> {
   if (typeof target !== 'function') {
     const av = await availability(target);
@@ -105,6 +114,7 @@ export async function resolveTarget(target: ConformanceTarget): Promise<TargetIn
       description: target.description,
       available: av.available,
       ...(av.available ? { device: av.device } : { reason: av.reason }),
+      capabilities: capabilitiesOf(av.available ? av : {}),
       factory: (spec, params) => target.create(spec, params),
     };
   }
@@ -118,6 +128,7 @@ export async function resolveTarget(target: ConformanceTarget): Promise<TargetIn
     description: `${probe.name} (factory)`,
     available: true,
     device: probe.device,
+    capabilities: capabilitiesOf(probe),
     factory: target,
   };
   await probe.dispose();
@@ -152,6 +163,13 @@ export class ConformanceSession {
     };
   }
 
+  /** Why `clause` cannot be checked on this backend (the capabilities it needs and lacks), or undefined. */
+  notApplicable(clause: Clause<unknown>): string | undefined {
+    const missing = clause.needs.filter((c) => !this.info.capabilities.has(c));
+    if (missing.length === 0) return undefined;
+    return `not applicable: needs ${missing.map((c) => `${CAPABILITY_MEANING[c]} (${c})`).join(' and ')}, which ${this.info.name} does not provide`;
+  }
+
   private header(clause: Clause<unknown>) {
     const tol = toleranceFor(this.info.dtype, clause.kind);
     return {
@@ -172,6 +190,8 @@ export class ConformanceSession {
     const start = performance.now();
     const header = this.header(clause);
     if (!this.info.available) return this.skipped(clause, this.info.reason ?? 'unavailable');
+    const na = this.notApplicable(clause);
+    if (na) return { ...this.skipped(clause, na), status: 'n/a' };
     const dtype = this.info.dtype;
     const tol = toleranceFor(dtype, clause.kind);
     let worst = 0;

@@ -16,7 +16,8 @@ export interface DescribeConformanceOptions extends ConformanceOptions {
 /**
  * Define one vitest test per clause for `entry`, titled `<clause id> [<backend>] <title>`. When the
  * backend is unavailable each test is skipped with the reason, unless the backend is required
- * (`options.required`, or named in BACKPROP_REQUIRE_BACKENDS): then each test fails.
+ * (`options.required`, or named in BACKPROP_REQUIRE_BACKENDS): then each test fails. A clause
+ * needing what the backend lacks (its capabilities) is skipped as "not applicable: …".
  */
 export function describeConformance(entry: BackendEntry, options: DescribeConformanceOptions = {}): void {
   const required = options.required ?? requiredBackends().includes(entry.name);
@@ -40,7 +41,7 @@ export function describeConformance(entry: BackendEntry, options: DescribeConfor
             ctx.skip(`${entry.name} unavailable: ${info.reason}`);
           }
           const r = await session.run(clause);
-          if (r.status === 'skip') ctx.skip(r.message);
+          if (r.status === 'skip' || r.status === 'n/a') ctx.skip(r.message); // n/a: "not applicable: …"
           if (r.status === 'fail')
             throw new Error(
               `${clause.id} fails on ${entry.name} (${clause.section}): ${r.message}${r.counterexample ? `\ncounterexample:\n${r.counterexample}` : ''}`,

@@ -106,6 +106,55 @@ export interface EpochResult {
 }
 
 /**
+ * What a backend can report or do beyond holding parameters (`setParams`, `getParams`):
+ * - `forward`: the traces z^l and a^l (`forward`, and `zs`/`activations` of `backprop`);
+ * - `deltas`: δ^l of every example (`deltas` of `backprop`);
+ * - `gradients`: the batch cost and ∂C/∂W^l, ∂C/∂b^l (`cost`/`gradients` of `backprop`);
+ * - `step`: one plain SGD step; `momentum` and `weight-decay`: the step's extensions;
+ * - `train-epoch`: an epoch loop of the backend's own (its shuffle, its steps).
+ *
+ * Most frameworks expose the cost and gradients but not δ or z without hooks; a backend declares
+ * what it has, and a conformance clause that needs anything else is "not applicable", never passed.
+ */
+export type Capability =
+  | 'forward'
+  | 'deltas'
+  | 'gradients'
+  | 'step'
+  | 'momentum'
+  | 'weight-decay'
+  | 'train-epoch';
+
+/** Every capability, in the order of the contract; a backend that declares none has all of them. */
+export const CAPABILITIES: readonly Capability[] = Object.freeze([
+  'forward',
+  'deltas',
+  'gradients',
+  'step',
+  'momentum',
+  'weight-decay',
+  'train-epoch',
+]);
+
+/** What a capability stands for, in words (for reports: "not applicable: needs …"). */
+export const CAPABILITY_MEANING: Readonly<Record<Capability, string>> = Object.freeze({
+  forward: 'the forward traces z^l and a^l',
+  deltas: 'the errors δ^l = ∂C_x/∂z^l',
+  gradients: 'the batch cost and its gradients',
+  step: 'an SGD step',
+  momentum: 'SGD with momentum',
+  'weight-decay': 'SGD with weight decay',
+  'train-epoch': 'an epoch loop of its own',
+});
+
+/** The capabilities of a backend: those it declares, or all of them when it declares none. */
+export function capabilitiesOf(backend: {
+  readonly capabilities?: readonly Capability[];
+}): ReadonlySet<Capability> {
+  return new Set(backend.capabilities ?? CAPABILITIES);
+}
+
+/**
  * An execution path for the network: `reference` (float64 TypeScript) or an ONNX Runtime
  * provider. Every quantity is reported as float64 whatever the dtype it was computed in,
  * so the conformance suite can check it against the formulas.
@@ -117,6 +166,11 @@ export interface Backend {
   readonly spec: NetworkSpec;
   /** Where the computation really ran, e.g. "js", "cpu", "webgpu", "cuda". */
   readonly device: string;
+  /**
+   * What it can report or do ({@link Capability}); absent means everything. The trace fields of a
+   * capability it lacks are empty arrays, and a method it lacks throws, naming the capability.
+   */
+  readonly capabilities?: readonly Capability[];
   /** Replace the parameters (a copy is taken) and reset any optimizer state such as momentum. */
   setParams(params: Params): Promise<void>;
   /** A copy of the current parameters, as float64. */

@@ -1,10 +1,13 @@
-import type { Backend, Dtype } from './backend.js';
+import type { Backend, Capability, Dtype } from './backend.js';
 import { createReferenceBackend } from './reference.js';
 import type { NetworkSpec, Params } from './spec.js';
 
-/** Whether a backend can run here; when not, one line saying why and how to enable it. */
+/**
+ * Whether a backend can run here; when not, one line saying why and how to enable it. An available
+ * backend may say what it can do (an outside engine says so in its handshake); absent means everything.
+ */
 export type Availability =
-  | { readonly available: true; readonly device: string }
+  | { readonly available: true; readonly device: string; readonly capabilities?: readonly Capability[] }
   | { readonly available: false; readonly reason: string };
 
 /**

@@ -1,10 +1,14 @@
 import {
+  asEntry,
   availability,
+  type BackendEntry,
   type ConformanceReport,
+  engineEntry,
   formatReport,
   formatTable,
   getBackend,
   listBackends,
+  loadEntry,
   MUTANTS,
   REPORT_FORMATS,
   type ReportFormat,
@@ -17,7 +21,8 @@ import { writeFileAtomic } from '@backprop/core';
 import { type Command, choiceFlag, integerFlag, parseFlags, UsageError } from '../args.js';
 import { registerBackends } from '../backends.js';
 
-const HELP = `backprop conformance [--backend NAME ...] [--seed S] [--runs N] [--report table|json|junit|md] [--out FILE]
+const HELP = `backprop conformance [--backend NAME ... | --engine "CMD ARGS" ... | --load FILE ...] [--seed S] [--runs N]
+                     [--report table|json|junit|md] [--out FILE]
 
 Hold backends to the formulas of docs/spec.md, clause by clause (net.shape, fwd.*, act.*, cost.*,
 chain.*, bp1–bp4, grad.mean, sgd.*, lin.collapse). Each clause recomputes its formula in float64
@@ -26,7 +31,12 @@ step) on random small cases from fast-check and on the 784-16-16-10 network with
 batch. A failure is shrunk to a minimal counterexample, which is printed.
 
 Flags:
-  --backend NAME   a registered backend; repeat for several (default: every registered one)
+  --backend NAME   a registered backend; repeat for several (default: every registered one,
+                   unless --engine or --load is given)
+  --engine "CMD"   an engine of your own: a program speaking the engine protocol on its stdin and
+                   stdout (docs/protocol.md), e.g. --engine "python3 my_net.py"; repeatable
+  --load FILE      a JavaScript module whose default export is a BackendEntry or a factory
+                   (spec, params) => Backend; repeatable
   --require NAME   fail (exit 1) if NAME is unavailable; repeatable. BACKPROP_REQUIRE_BACKENDS
                    (comma-separated) in the environment adds to these
   --clause ID      only this clause, or a prefix such as 'act' or 'cost'; repeatable
@@ -40,13 +50,16 @@ Flags:
                    (each mutant against the clause it targets; with --matrix against every clause)
 
 Exit status: 0 when every clause passes on every available backend; 1 on any failure, or when a
-required backend is unavailable; 2 for a usage error.
+required backend (or an --engine or --load target) is unavailable; 2 for a usage error. A clause
+needing what a backend lacks (its capabilities) is "n/a": not applicable, never passed.
 
 Examples:
   backprop conformance
   backprop conformance --backend reference --backend onnx-cpu --report junit --out conformance.xml
   BACKPROP_REQUIRE_BACKENDS=onnx-cuda backprop conformance --backend onnx-cuda
-  backprop conformance --clause bp2 --runs 200 --seed 42`;
+  backprop conformance --clause bp2 --runs 200 --seed 42
+  backprop conformance --engine "python3 my_net.py" --require my-net
+  backprop conformance --load ./my-backend.mjs`;
 
 const FLAGS = {
   backend: { type: 'string', multiple: true },
@@ -56,6 +69,8 @@ const FLAGS = {
   runs: { type: 'string' },
   report: { type: 'string' },
   out: { type: 'string' },
+  engine: { type: 'string', multiple: true },
+  load: { type: 'string', multiple: true },
   list: { type: 'boolean' },
   mutants: { type: 'boolean' },
   matrix: { type: 'boolean' },
@@ -112,16 +127,35 @@ export const command: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const onnxNote = await registerBackends();
+    const notes = await registerBackends();
+    const onnxNote = notes.get('@backprop/gpu');
     if (values.list) {
-      if (onnxNote) console.error(`note: ONNX backends not registered: ${onnxNote}`);
+      for (const note of notes.values()) console.error(`note: backends not registered: ${note}`);
       return listCommand();
     }
     if (values.mutants) return mutantsCommand(values.matrix ?? false, seed, runs);
 
+    // Outside engines and loaded modules, each under its own name (checked before any work).
+    const outside: BackendEntry[] = [];
+    for (const cmd of values.engine ?? []) {
+      try {
+        outside.push(await engineEntry(cmd));
+      } catch (e) {
+        throw new UsageError(`--engine ${JSON.stringify(cmd)}: ${(e as Error).message}`);
+      }
+    }
+    for (const file of values.load ?? []) {
+      try {
+        outside.push(await asEntry(await loadEntry(file)));
+      } catch (e) {
+        throw new UsageError(`--load ${file}: ${(e as Error).message}`);
+      }
+    }
+    const byName = new Map(outside.map((e) => [e.name, e]));
     const required = [...new Set([...(values.require ?? []), ...requiredBackends()])];
-    const known = new Set(listBackends().map((e) => e.name));
-    const names = values.backend && values.backend.length > 0 ? [...values.backend] : [...known];
+    const known = new Set([...listBackends().map((e) => e.name), ...byName.keys()]);
+    const explicit = [...(values.backend ?? []), ...byName.keys()];
+    const names = explicit.length > 0 ? explicit : [...known];
     for (const n of required) if (!names.includes(n)) names.push(n);
     for (const n of names)
       if (!known.has(n))
@@ -131,14 +165,14 @@ export const command: Command = {
 
     const reports: ConformanceReport[] = [];
     for (const name of names) {
-      const entry = getBackend(name);
+      const entry = byName.get(name) ?? getBackend(name);
       process.stderr.write(`conformance: ${name} (${entry.dtype}) …\n`);
       reports.push(
         await runConformance(entry, {
           seed,
           runs,
           ...(clauses ? { clauses } : {}),
-          required: required.includes(name),
+          required: required.includes(name) || byName.has(name), // an engine you point at must start
           onResult: (r) => {
             if (r.status === 'fail') process.stderr.write(`  ✗ ${r.id}: ${r.message}\n`);
           },

@@ -68,6 +68,7 @@ export const actSigmoid: Clause<ProbeCase> = {
   formula: 'σ(x) = 1/(1+e^{−x}) ∈ [0, 1], σ′(x) = σ(x)(1−σ(x))',
   section: specLink('act.sigmoid'),
   kind: 'identity',
+  needs: ['forward', 'deltas'],
   arbitrary: () =>
     fc
       .array(fc.oneof(grid(-40, 40, 16), grid(-4, 4, 64)), { minLength: 1, maxLength: 8 })
@@ -82,6 +83,7 @@ export const actRelu: Clause<ProbeCase> = {
   formula: 'ReLU(x) = max(0, x), ReLU′(x) = 1 for x > 0 and 0 for x ≤ 0',
   section: specLink('act.relu'),
   kind: 'identity',
+  needs: ['forward', 'deltas'],
   arbitrary: () =>
     fc
       .array(fc.oneof(grid(-8, 8, 16), fc.constant(0)), { minLength: 1, maxLength: 8 })
@@ -96,6 +98,7 @@ export const actSoftmax: Clause<NetCase> = {
   formula: 'a^L_j = e^{z^L_j} / Σ_k e^{z^L_k}: positive, Σ_j a^L_j = 1',
   section: specLink('act.softmax'),
   kind: 'identity',
+  needs: ['forward'],
   extension: true,
   arbitrary: () => netCases({ costs: ['cross-entropy'], layers: [1, 3], outputs: [2, 6] }),
   describe: describeCase,

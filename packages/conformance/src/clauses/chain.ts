@@ -11,6 +11,7 @@ export const chainScalar: Clause<NetCase> = {
     '∂C₀/∂w^L = a^{L−1} σ′(z^L) ∂C₀/∂a^L, ∂C₀/∂b^L = σ′(z^L) ∂C₀/∂a^L, ∂C₀/∂a^{L−1} = w^L σ′(z^L) ∂C₀/∂a^L, repeated down the chain; ∂C₀/∂a^L = 2(a^L − y) (video) or a^L − y (Nielsen)',
   section: specLink('chain.scalar'),
   kind: 'identity',
+  needs: ['forward', 'gradients'],
   arbitrary: () =>
     netCases({
       costs: ['squared-error', 'quadratic'],
@@ -88,6 +89,7 @@ export const chainFd: Clause<NetCase> = {
   formula: '∂C/∂θ_i ≈ (C(θ − 2h e_i) − 8C(θ − h e_i) + 8C(θ + h e_i) − C(θ + 2h e_i)) / 12h',
   section: specLink('chain.fd'),
   kind: 'fd',
+  needs: ['forward', 'gradients'], // z^l: a ReLU that changes side within ±2h voids the difference
   arbitrary: () => netCases({ layers: [1, 3], width: [1, 4], batch: [1, 3] }),
   fixture: (f) => f.net,
   describe: describeCase,

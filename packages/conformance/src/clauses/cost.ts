@@ -34,6 +34,7 @@ function costClause(
     formula,
     section: specLink(id),
     kind: 'identity',
+    needs: ['forward', 'gradients'], // a^L (z^L for cross-entropy) and the batch cost
     extension,
     arbitrary: () => netCases({ costs: [cost] }),
     ...(cost === 'quadratic' ? { fixture: (f) => f.net } : {}),
@@ -70,6 +71,7 @@ export const costMean: Clause<NetCase> = {
   formula: 'C(batch) = (1/m) Σ_x C(x), each C(x) as the backend reports it for x alone',
   section: specLink('cost.mean'),
   kind: 'identity',
+  needs: ['gradients'],
   arbitrary: () => netCases({ batch: [2, 4] }),
   fixture: (f) => f.net,
   describe: describeCase,

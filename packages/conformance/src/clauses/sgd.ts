@@ -36,6 +36,7 @@ export const sgdStep: Clause<NetCase> = {
   formula: 'θ′ = θ − η ∇C_batch(θ), and the step reports C_batch(θ)',
   section: specLink('sgd.step'),
   kind: 'identity',
+  needs: ['gradients', 'step'],
   arbitrary: () => netCases(),
   fixture: (f) => f.net,
   describe: describeCase,
@@ -62,6 +63,7 @@ export const sgdDescent: Clause<NetCase> = {
     'C(θ − η∇C) = C(θ) − η‖∇C‖² + O(η²): for some small η, C drops and (C − C′)/(η‖∇C‖²) is within 0.5 of 1',
   section: specLink('sgd.descent'),
   kind: 'descent',
+  needs: ['gradients', 'step'],
   arbitrary: () => netCases(),
   fixture: (f) => f.net,
   describe: describeCase,
@@ -187,6 +189,7 @@ export const sgdEpoch: Clause<EpochCase> = {
     'batches B_1 … B_⌈N/m⌉ partition a permutation of 0…N−1 (|B_i| = m but the last); the same seed gives the same order, other seeds others; the epoch equals sgd.step on B_1, B_2, … in that order',
   section: specLink('sgd.epoch'),
   kind: 'identity',
+  needs: ['step', 'train-epoch'],
   arbitrary: epochCases,
   fixture: (f) => ({
     spec: f.net.spec,
