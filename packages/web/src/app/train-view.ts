@@ -1,0 +1,221 @@
+import { curveRows, curvesSpec } from '@backprop/cli/charts';
+import { ACTIVATIONS, COSTS, type EpochPoint, INITS, type RunFile, type StepPoint, sizesProblem } from '@backprop/core';
+import embed, { type Result } from 'vega-embed';
+import type { BackendStatus } from './backends.js';
+import { byId, download } from './download.js';
+import type { PageTrainConfig, TrainEvent, TrainRequest } from './messages.js';
+
+/** A run of the page: its label in the chart and table, and its curve so far. */
+interface PageRunCurve {
+  label: string;
+  steps: StepPoint[];
+  epochs: EpochPoint[];
+}
+
+const pct = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).toFixed(2)}%`);
+
+/** Read and check the form: the errors `backprop train` would give for the same flags. */
+function readConfig(form: HTMLFormElement, runNumber: number): PageTrainConfig {
+  const f = new FormData(form);
+  const text = (k: string) => String(f.get(k) ?? '').trim();
+  const int = (k: string, min: number) => {
+    const n = Number(text(k));
+    if (!(Number.isInteger(n) && n >= min)) throw new Error(`${k} must be an integer ≥ ${min}, got '${text(k)}'`);
+    return n;
+  };
+  const sizes = text('sizes').split(/[-,\s]+/).map(Number);
+  const problem = sizesProblem(sizes, 'layers');
+  if (problem) throw new Error(problem);
+  if (sizes[0] !== 784 || sizes[sizes.length - 1] !== 10)
+    throw new Error(`layers must start with 784 (MNIST's pixels) and end with 10 (its digits), got ${sizes.join('-')}`);
+  const eta = Number(text('eta'));
+  if (!(eta > 0 && Number.isFinite(eta))) throw new Error(`η must be a number > 0, got '${text('eta')}'`);
+  const pick = <T extends string>(k: string, choices: readonly T[]) => {
+    const v = text(k) as T;
+    if (!choices.includes(v)) throw new Error(`${k} must be one of ${choices.join(', ')}`);
+    return v;
+  };
+  const backend = text('backend');
+  return {
+    backend,
+    sizes,
+    activation: pick('activation', ACTIVATIONS),
+    cost: pick('cost', COSTS),
+    init: pick('init', INITS),
+    eta,
+    batchSize: int('batchSize', 1),
+    epochs: int('epochs', 1),
+    seed: int('seed', 0),
+    trainCount: int('trainCount', 1),
+    validationCount: int('validationCount', 0),
+    logEvery: int('logEvery', 1),
+    name: `page-${backend}-${runNumber}`,
+  };
+}
+
+/**
+ * The Train view: the form, the live status, the epoch table, and the charts of
+ * `backprop compare` (the same Vega-Lite spec, drawn by vega-embed), one curve per run.
+ */
+export class TrainView {
+  private readonly worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' });
+  private readonly runs: PageRunCurve[] = [];
+  private current: PageRunCurve | undefined;
+  private lastRun: RunFile | undefined;
+  private lastModel: string | null = null;
+  private chart: Result | undefined;
+  private chartDue = false;
+  private chartBusy = false;
+
+  constructor(private readonly onModel: (modelText: string, label: string) => void) {
+    const form = byId<HTMLFormElement>('train-form');
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.start(form);
+    });
+    byId('train-stop').addEventListener('click', () => this.send({ type: 'stop' }));
+    byId('download-run').addEventListener('click', () => {
+      if (this.lastRun) download(`${this.lastRun.name}.run.json`, `${JSON.stringify(this.lastRun, null, 2)}\n`);
+    });
+    byId('download-model').addEventListener('click', () => {
+      if (this.lastRun && this.lastModel) download(`${this.lastRun.name}.model.json`, this.lastModel);
+    });
+    this.worker.onmessage = (ev: MessageEvent<TrainEvent>) => this.handle(ev.data);
+    this.worker.onerror = (ev) => this.status(`the training worker failed: ${ev.message}`, 'error');
+    this.send({ type: 'list' });
+  }
+
+  private send(m: TrainRequest): void {
+    this.worker.postMessage(m);
+  }
+
+  private status(text: string, state?: string): void {
+    const el = byId('train-status');
+    el.textContent = text;
+    if (state) el.dataset.state = state;
+  }
+
+  private start(form: HTMLFormElement): void {
+    let config: PageTrainConfig;
+    try {
+      config = readConfig(form, this.runs.length + 1);
+    } catch (e) {
+      return this.status((e as Error).message, 'error');
+    }
+    const same = this.runs.filter((r) => r.label.startsWith(config.backend)).length;
+    this.current = { label: same === 0 ? config.backend : `${config.backend} (${same + 1})`, steps: [], epochs: [] };
+    this.runs.push(this.current);
+    byId<HTMLButtonElement>('train-start').disabled = true;
+    byId<HTMLButtonElement>('train-stop').disabled = false;
+    const cost = byId('train-cost');
+    cost.textContent = '';
+    delete cost.dataset.first;
+    delete cost.dataset.last;
+    this.status(`starting ${config.backend}…`, 'running');
+    this.send({ type: 'train', config });
+  }
+
+  private finish(): void {
+    byId<HTMLButtonElement>('train-start').disabled = false;
+    byId<HTMLButtonElement>('train-stop').disabled = true;
+  }
+
+  private handle(e: TrainEvent): void {
+    const run = this.current;
+    switch (e.type) {
+      case 'backends': {
+        const select = byId<HTMLSelectElement>('train-backend');
+        select.replaceChildren(
+          ...e.list.map((b) => {
+            const o = new Option(b.available ? `${b.name} (${b.detail})` : `${b.name} — unavailable`, b.name);
+            o.disabled = !b.available;
+            o.title = b.available ? b.description : b.detail;
+            return o;
+          }),
+        );
+        select.dataset.ready = 'true';
+        this.backends = e.list;
+        return;
+      }
+      case 'status':
+        return this.status(e.text);
+      case 'start':
+        return this.status(`${e.backend.name} (${e.backend.dtype}, ${e.backend.device}): ${e.stepsPerEpoch} steps per epoch`);
+      case 'step':
+        return this.status(
+          `epoch ${e.epoch}, step ${e.stepInEpoch}/${e.stepsInEpoch}: mini-batch cost ${e.cost.toFixed(4)}, ${e.seconds.toFixed(1)} s`,
+        );
+      case 'point': {
+        if (!run) return;
+        run.steps.push(e.point);
+        const cost = byId('train-cost');
+        const first = run.steps[0]!.cost;
+        cost.dataset.first = String(first);
+        cost.dataset.last = String(e.point.cost);
+        cost.dataset.points = String(run.steps.length);
+        cost.textContent = `cost (mean of each ${run.steps.length > 1 ? run.steps[1]!.step - run.steps[0]!.step : run.steps[0]!.step} steps): first ${first.toFixed(4)} → now ${e.point.cost.toFixed(4)} after ${e.point.step} steps`;
+        return this.redraw();
+      }
+      case 'epoch': {
+        if (!run) return;
+        run.epochs.push(e.point);
+        const row = document.createElement('tr');
+        for (const c of [
+          run.label,
+          String(e.point.epoch),
+          e.point.trainCost.toFixed(4),
+          pct(e.point.validation?.accuracy),
+          pct(e.point.test?.accuracy),
+          e.point.epochSeconds.toFixed(2),
+        ])
+          row.append(Object.assign(document.createElement('td'), { textContent: c }));
+        row.dataset.backend = run.label;
+        row.dataset.epochSeconds = String(e.point.epochSeconds);
+        byId('epoch-table').querySelector('tbody')!.append(row);
+        return this.redraw();
+      }
+      case 'done': {
+        this.lastRun = e.run;
+        this.lastModel = e.model;
+        byId<HTMLButtonElement>('download-run').disabled = false;
+        byId<HTMLButtonElement>('download-model').disabled = e.model === null;
+        const f = e.run.final;
+        this.status(
+          f
+            ? `done: test accuracy ${pct(f.test.accuracy)} (${f.test.count} images), ${f.trainSeconds.toFixed(2)} s of training`
+            : `diverged: ${e.note ?? e.run.error}`,
+          f ? 'done' : 'diverged',
+        );
+        if (e.model && run) this.onModel(e.model, `trained in the page: ${run.label}, ${pct(f?.test.accuracy)} on the test set`);
+        this.finish();
+        return this.redraw();
+      }
+      case 'error':
+        this.status(e.message, 'error');
+        return this.finish();
+    }
+  }
+
+  /** The backends the worker found (for other views). */
+  backends: BackendStatus[] = [];
+
+  /** Redraw the chart at most about twice a second (vega-embed builds a new view each time). */
+  private redraw(): void {
+    this.chartDue = true;
+    if (this.chartBusy) return;
+    this.chartBusy = true;
+    void (async () => {
+      while (this.chartDue) {
+        this.chartDue = false;
+        const { steps, epochs } = curveRows(this.runs.map((r) => ({ label: r.label, run: { curve: r } })));
+        if (steps.length === 0) continue;
+        const spec = curvesSpec(steps, epochs, 'Training in the page', this.runs.map((r) => r.label));
+        const next = await embed('#chart', spec, { actions: false, renderer: 'svg' });
+        this.chart?.finalize();
+        this.chart = next;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      this.chartBusy = false;
+    })();
+  }
+}
