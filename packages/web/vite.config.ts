@@ -29,7 +29,7 @@ function nodeBuiltinsUnavailable(): Plugin {
       );
       return [
         'const unavailable = (what) => function () {',
-        '  throw new Error(`${what} is not available in a browser (a Node-only code path was called from the web app)`);',
+        "  throw new Error(what + ' is not available in a browser (a Node-only code path was called from the web app)');",
         '};',
         ...names.map((n) => `export const ${n} = unavailable('node:${name} ${n}');`),
         'export default {};',

@@ -10,6 +10,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   weights: () => import('./commands/weights.js'),
   experiment: () => import('./commands/experiment.js'),
   data: () => import('./commands/data.js'),
+  serve: () => import('./commands/serve.js'),
 };
 
 async function overview(): Promise<string> {

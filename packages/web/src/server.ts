@@ -68,18 +68,40 @@ function sendFile(res: ServerResponse, path: string, type: string): void {
 export function handler(appDir: string, mnistDir: string) {
   const root = resolve(appDir);
   return (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET and HEAD');
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, 'only GET and HEAD');
+      return;
+    }
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      send(res, 400, `malformed path ${req.url}`);
+      return;
+    }
     if (path.startsWith('/mnist/')) {
       const name = path.slice('/mnist/'.length);
       const file = join(mnistDir, name);
-      if (!MNIST_NAMES.has(name)) return send(res, 404, `no MNIST file ${name}`);
-      if (!existsSync(file)) return send(res, 404, `${name} is not in ${mnistDir}`);
-      return sendFile(res, file, 'application/octet-stream');
+      if (!MNIST_NAMES.has(name)) {
+        send(res, 404, `no MNIST file ${name}`);
+        return;
+      }
+      if (!existsSync(file)) {
+        send(res, 404, `${name} is not in ${mnistDir}`);
+        return;
+      }
+      sendFile(res, file, 'application/octet-stream');
+      return;
     }
     const file = normalize(join(root, path === '/' ? 'index.html' : path));
-    if (!(file === root || file.startsWith(root + sep))) return send(res, 403, 'outside the app');
-    if (!existsSync(file) || statSync(file).isDirectory()) return send(res, 404, `no such file ${path}`);
+    if (!(file === root || file.startsWith(root + sep))) {
+      send(res, 403, 'outside the app');
+      return;
+    }
+    if (!existsSync(file) || statSync(file).isDirectory()) {
+      send(res, 404, `no such file ${path}`);
+      return;
+    }
     sendFile(res, file, TYPES[extname(file)] ?? 'application/octet-stream');
   };
 }
@@ -114,7 +136,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
     server,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections(); // a browser's keep-alive connections would hold it open
+      }),
   };
 }
 

@@ -53,12 +53,16 @@ export class DrawView {
       try {
         json = JSON.parse(text);
       } catch (e) {
-        throw new ModelFileError(`${source} is not JSON (${(e as Error).message}); is it a model file written by 'backprop train'?`);
+        throw new ModelFileError(
+          `${source} is not JSON (${(e as Error).message}); is it a model file written by 'backprop train'?`,
+        );
       }
       const model = parseModel(json, source);
       const { sizes } = model.spec;
       if (sizes[0] !== MNIST_SIDE * MNIST_SIDE)
-        throw new ModelFileError(`${source}: its input layer has ${sizes[0]} neurons; a digit drawn here is 28×28 = 784 pixels`);
+        throw new ModelFileError(
+          `${source}: its input layer has ${sizes[0]} neurons; a digit drawn here is 28×28 = 784 pixels`,
+        );
       this.model = model;
       status.textContent = `model ${sizes.join('-')} ${model.spec.activation}/${model.spec.cost}, ${label}`;
       status.dataset.state = 'ready';
@@ -71,7 +75,10 @@ export class DrawView {
 
   private at(e: PointerEvent): [number, number] {
     const r = this.pad.getBoundingClientRect();
-    return [((e.clientX - r.left) * this.pad.width) / r.width, ((e.clientY - r.top) * this.pad.height) / r.height];
+    return [
+      ((e.clientX - r.left) * this.pad.width) / r.width,
+      ((e.clientY - r.top) * this.pad.height) / r.height,
+    ];
   }
 
   private stroke(a: [number, number], b: [number, number]): void {

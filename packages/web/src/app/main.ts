@@ -13,5 +13,6 @@ new SuiteView();
 for (const button of document.querySelectorAll<HTMLButtonElement>('nav button'))
   button.addEventListener('click', () => {
     for (const b of document.querySelectorAll('nav button')) b.classList.toggle('active', b === button);
-    for (const v of document.querySelectorAll('.view')) v.classList.toggle('active', v.id === `view-${button.dataset.view}`);
+    for (const v of document.querySelectorAll('.view'))
+      v.classList.toggle('active', v.id === `view-${button.dataset.view}`);
   });

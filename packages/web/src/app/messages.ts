@@ -22,7 +22,10 @@ export interface PageTrainConfig {
 }
 
 /** To the training worker. */
-export type TrainRequest = { readonly type: 'list' } | { readonly type: 'train'; readonly config: PageTrainConfig } | { readonly type: 'stop' };
+export type TrainRequest =
+  | { readonly type: 'list' }
+  | { readonly type: 'train'; readonly config: PageTrainConfig }
+  | { readonly type: 'stop' };
 
 /** From the training worker. */
 export type TrainEvent =
@@ -33,7 +36,15 @@ export type TrainEvent =
       readonly backend: { readonly name: string; readonly dtype: string; readonly device: string };
       readonly stepsPerEpoch: number;
     }
-  | { readonly type: 'step'; readonly epoch: number; readonly step: number; readonly stepInEpoch: number; readonly stepsInEpoch: number; readonly cost: number; readonly seconds: number }
+  | {
+      readonly type: 'step';
+      readonly epoch: number;
+      readonly step: number;
+      readonly stepInEpoch: number;
+      readonly stepsInEpoch: number;
+      readonly cost: number;
+      readonly seconds: number;
+    }
   | { readonly type: 'point'; readonly point: StepPoint }
   | { readonly type: 'epoch'; readonly point: EpochPoint }
   /** `model` is the model file's text (null when the run diverged or was stopped). */
@@ -49,7 +60,18 @@ export type SuiteRequest =
 export type SuiteEvent =
   | { readonly type: 'backends'; readonly list: BackendStatus[] }
   | { readonly type: 'status'; readonly text: string }
-  | { readonly type: 'clause'; readonly backend: string; readonly result: ClauseResult; readonly index: number; readonly total: number }
+  | {
+      readonly type: 'clause';
+      readonly backend: string;
+      readonly result: ClauseResult;
+      readonly index: number;
+      readonly total: number;
+    }
   | { readonly type: 'report'; readonly report: ConformanceReport }
-  | { readonly type: 'done'; readonly reports: ConformanceReport[]; readonly table: string; readonly json: string }
+  | {
+      readonly type: 'done';
+      readonly reports: ConformanceReport[];
+      readonly table: string;
+      readonly json: string;
+    }
   | { readonly type: 'error'; readonly message: string };

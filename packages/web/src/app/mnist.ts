@@ -1,4 +1,4 @@
-import { type Mnist, MNIST_FILES, parseMnist } from '@backprop/data';
+import { MNIST_FILES, type Mnist, parseMnist } from '@backprop/data';
 
 /** Where the server (backprop serve, or Vite in development) serves the four MNIST files. */
 export const MNIST_URL = '/mnist/';

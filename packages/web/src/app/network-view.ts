@@ -24,7 +24,12 @@ const lit = (a: number) => {
  * layer's neurons lit by their activation a^l_j, and between layers the strongest weights into
  * each neuron (blue positive, red negative, more opaque the larger |w^l_jk|).
  */
-export function drawNetwork(svg: SVGSVGElement, sizes: readonly number[], params: Params, trace: ForwardTrace): void {
+export function drawNetwork(
+  svg: SVGSVGElement,
+  sizes: readonly number[],
+  params: Params,
+  trace: ForwardTrace,
+): void {
   const W = Number(svg.getAttribute('width'));
   const H = Number(svg.getAttribute('height'));
   svg.replaceChildren();
@@ -32,7 +37,8 @@ export function drawNetwork(svg: SVGSVGElement, sizes: readonly number[], params
   const cell = Math.min(8, (H - 60) / 28);
   const gx = 20;
   const gy = (H - 28 * cell) / 2;
-  const pixelCentre = (k: number) => [gx + ((k % 28) + 0.5) * cell, gy + (Math.floor(k / 28) + 0.5) * cell] as const;
+  const pixelCentre = (k: number) =>
+    [gx + ((k % 28) + 0.5) * cell, gy + (Math.floor(k / 28) + 0.5) * cell] as const;
   const x0 = gx + 28 * cell + 120;
   const colX = (l: number) => x0 + ((W - 90 - x0) * (l - 1)) / Math.max(1, L - 1);
   const shown = (l: number) => Math.min(sizes[l]!, MAX_SHOWN);
@@ -47,7 +53,13 @@ export function drawNetwork(svg: SVGSVGElement, sizes: readonly number[], params
   for (let k = 0; k < sizes[0]!; k++) {
     const [cx, cy] = pixelCentre(k);
     nodes.append(
-      el('rect', { x: cx - cell / 2, y: cy - cell / 2, width: cell - 0.5, height: cell - 0.5, fill: lit(input[k]!) }),
+      el('rect', {
+        x: cx - cell / 2,
+        y: cy - cell / 2,
+        width: cell - 0.5,
+        height: cell - 0.5,
+        fill: lit(input[k]!),
+      }),
     );
   }
   nodes.append(el('text', { x: gx, y: gy - 10, fill: '#aaa', 'font-size': 12 }, `a⁰: ${sizes[0]} pixels`));
@@ -78,7 +90,7 @@ export function drawNetwork(svg: SVGSVGElement, sizes: readonly number[], params
             x2: colX(l),
             y2: neuronY(l, j),
             stroke: v >= 0 ? '#4a8cff' : '#ff5a4a',
-            'stroke-opacity': (0.15 + 0.85 * Math.abs(v) / (maxW || 1)).toFixed(3),
+            'stroke-opacity': (0.15 + (0.85 * Math.abs(v)) / (maxW || 1)).toFixed(3),
             'stroke-width': 1.2,
             'data-weight': v,
           }),
@@ -100,7 +112,11 @@ export function drawNetwork(svg: SVGSVGElement, sizes: readonly number[], params
       );
       if (l === L)
         nodes.append(
-          el('text', { x: colX(l) + r + 8, y: neuronY(l, j) + 4, fill: best ? '#ffcc33' : '#ccc', 'font-size': 13 }, `${j}  ${a[j]!.toFixed(3)}`),
+          el(
+            'text',
+            { x: colX(l) + r + 8, y: neuronY(l, j) + 4, fill: best ? '#ffcc33' : '#ccc', 'font-size': 13 },
+            `${j}  ${a[j]!.toFixed(3)}`,
+          ),
         );
     }
     nodes.append(

@@ -33,12 +33,23 @@ export class SuiteView {
   }
 
   private run(): void {
-    const backends = [...document.querySelectorAll<HTMLInputElement>('#suite-backends input:checked')].map((i) => i.value);
+    const backends = [...document.querySelectorAll<HTMLInputElement>('#suite-backends input:checked')].map(
+      (i) => i.value,
+    );
     const runs = Number(byId<HTMLInputElement>('suite-runs').value);
     const seed = Number(byId<HTMLInputElement>('suite-seed').value);
-    if (backends.length === 0) return this.status('choose at least one backend', 'error');
-    if (!(Number.isInteger(runs) && runs >= 1)) return this.status('random cases per clause: an integer ≥ 1', 'error');
-    if (!Number.isInteger(seed)) return this.status('seed: an integer', 'error');
+    if (backends.length === 0) {
+      this.status('choose at least one backend', 'error');
+      return;
+    }
+    if (!(Number.isInteger(runs) && runs >= 1)) {
+      this.status('random cases per clause: an integer ≥ 1', 'error');
+      return;
+    }
+    if (!Number.isInteger(seed)) {
+      this.status('seed: an integer', 'error');
+      return;
+    }
     byId<HTMLButtonElement>('suite-run').disabled = true;
     byId<HTMLButtonElement>('suite-download').disabled = true;
     this.done.length = 0;
@@ -62,7 +73,10 @@ export class SuiteView {
           checked: b.available,
           disabled: !b.available,
         });
-        label.append(input, ` ${b.name} (${b.dtype}) — ${b.available ? `available on ${b.detail}` : `unavailable: ${b.detail}`}`);
+        label.append(
+          input,
+          ` ${b.name} (${b.dtype}) — ${b.available ? `available on ${b.detail}` : `unavailable: ${b.detail}`}`,
+        );
         return label;
       }),
     );
@@ -71,12 +85,18 @@ export class SuiteView {
 
   private handle(e: SuiteEvent): void {
     switch (e.type) {
-      case 'backends':
-        return this.listBackends(e.list);
-      case 'status':
-        return this.status(e.text);
-      case 'clause':
-        return this.status(`${e.backend}: ${e.index}/${e.total} clauses (${e.result.id} ${e.result.status})`);
+      case 'backends': {
+        this.listBackends(e.list);
+        return;
+      }
+      case 'status': {
+        this.status(e.text);
+        return;
+      }
+      case 'clause': {
+        this.status(`${e.backend}: ${e.index}/${e.total} clauses (${e.result.id} ${e.result.status})`);
+        return;
+      }
       case 'report':
         this.done.push(e.report);
         return;
@@ -89,14 +109,19 @@ export class SuiteView {
         byId<HTMLButtonElement>('suite-run').disabled = false;
         const failed = e.reports.filter((r) => !r.passed).map((r) => r.backend);
         this.status(
-          failed.length === 0 ? `every clause passed on ${e.reports.map((r) => r.backend).join(', ')}` : `failed on ${failed.join(', ')}`,
+          failed.length === 0
+            ? `every clause passed on ${e.reports.map((r) => r.backend).join(', ')}`
+            : `failed on ${failed.join(', ')}`,
           'done',
         );
         return;
       }
       case 'error':
         byId<HTMLButtonElement>('suite-run').disabled = false;
-        return this.status(e.message, 'error');
+        {
+          this.status(e.message, 'error');
+          return;
+        }
     }
   }
 }

@@ -4,7 +4,14 @@
  * page has, with the MNIST fixture taken from the images fetched from the page's server.
  */
 import './worker-setup.js';
-import { type ConformanceReport, formatJson, formatTable, getBackend, runConformance, selectClauses } from '@backprop/conformance';
+import {
+  type ConformanceReport,
+  formatJson,
+  formatTable,
+  getBackend,
+  runConformance,
+  selectClauses,
+} from '@backprop/conformance';
 import { backendStatuses, registerPageBackends } from './backends.js';
 import type { SuiteEvent, SuiteRequest } from './messages.js';
 import { fetchMnist } from './mnist.js';
@@ -12,7 +19,7 @@ import { fetchMnist } from './mnist.js';
 registerPageBackends();
 const post = (e: SuiteEvent) => postMessage(e);
 
-onmessage = async (ev: MessageEvent<SuiteRequest>) => {
+self.onmessage = async (ev: MessageEvent<SuiteRequest>) => {
   const msg = ev.data;
   try {
     if (msg.type === 'list') return post({ type: 'backends', list: await backendStatuses() });

