@@ -21,7 +21,15 @@ const { values } = parseArgs({
     epochs: { type: 'string', default: '1' },
   },
 });
-const FLAGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--enable-unsafe-webgpu',
+];
 const here = import.meta.dirname;
 const cli = join(here, '../../cli/dist/bin.js');
 const work = mkdtempSync(join(tmpdir(), 'backprop-epoch-times-'));
@@ -42,12 +50,27 @@ for (const backend of values.backends.split(',')) {
   await page.fill('input[name=epochs]', values.epochs);
   const before = await page.$$eval('#epoch-table tbody tr', (r) => r.length);
   await page.click('#train-start');
-  await page.waitForSelector('#train-status[data-state=done], #train-status[data-state=error]', { timeout: 3_600_000 });
+  await page.waitForSelector('#train-status[data-state=done], #train-status[data-state=error]', {
+    timeout: 3_600_000,
+  });
   const state = await page.$eval('#train-status', (e) => [e.dataset.state, e.textContent]);
   if (state[0] !== 'done') throw new Error(`${backend} in the page: ${state[1]}`);
-  const seconds = await page.$$eval('#epoch-table tbody tr', (r, b) => r.slice(b).map((x) => Number(x.dataset.epochSeconds)), before);
-  const acc = await page.$$eval('#epoch-table tbody tr', (r, b) => r.slice(b).map((x) => x.children[4].textContent), before);
-  rows.push({ where: 'page', backend, secondsPerEpoch: seconds.reduce((a, b) => a + b, 0) / seconds.length, test: acc.at(-1) });
+  const seconds = await page.$$eval(
+    '#epoch-table tbody tr',
+    (r, b) => r.slice(b).map((x) => Number(x.dataset.epochSeconds)),
+    before,
+  );
+  const acc = await page.$$eval(
+    '#epoch-table tbody tr',
+    (r, b) => r.slice(b).map((x) => x.children[4].textContent),
+    before,
+  );
+  rows.push({
+    where: 'page',
+    backend,
+    secondsPerEpoch: seconds.reduce((a, b) => a + b, 0) / seconds.length,
+    test: acc.at(-1),
+  });
   console.log(JSON.stringify(rows.at(-1)));
   // Reset the status for the next run.
   await page.$eval('#train-status', (e) => delete e.dataset.state);
@@ -62,10 +85,31 @@ await server.close();
 
 for (const backend of values.node.split(',').filter(Boolean)) {
   const out = join(work, `${backend}.json`);
-  execFileSync(process.execPath, [cli, 'train', '--backend', backend, '--epochs', values.epochs, '--quiet', '--out', out, '--model', join(work, `${backend}.model.json`)], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      cli,
+      'train',
+      '--backend',
+      backend,
+      '--epochs',
+      values.epochs,
+      '--quiet',
+      '--out',
+      out,
+      '--model',
+      join(work, `${backend}.model.json`),
+    ],
+    { stdio: 'inherit' },
+  );
   const run = JSON.parse(readFileSync(out, 'utf8'));
   const e = run.curve.epochs;
-  rows.push({ where: 'node', backend, secondsPerEpoch: e.reduce((a, x) => a + x.epochSeconds, 0) / e.length, test: `${(100 * run.final.test.accuracy).toFixed(2)}%` });
+  rows.push({
+    where: 'node',
+    backend,
+    secondsPerEpoch: e.reduce((a, x) => a + x.epochSeconds, 0) / e.length,
+    test: `${(100 * run.final.test.accuracy).toFixed(2)}%`,
+  });
   console.log(JSON.stringify(rows.at(-1)));
 }
 if (values.out) writeFileSync(join(values.out, 'web-epoch-times.json'), `${JSON.stringify(rows, null, 2)}\n`);
