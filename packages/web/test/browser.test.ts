@@ -140,6 +140,33 @@ describe('the web app in chromium', () => {
     const compared = execFileSync(process.execPath, [CLI, 'compare', runPath], { encoding: 'utf8' });
     expect(compared).toMatch(/^run\s+device/m);
     expect(compared).toMatch(/^reference\s+js\s+float64\s+\d+\.\d\d%/m);
+    // The same run in Node (backprop train, same flags): the same seed, so the same parameters and
+    // mini-batches, and the same costs to float64 rounding. Not bit for bit: Math.exp differs in the
+    // last bit between Chromium 156's V8 and Node 20's for about one argument in ten.
+    const nodeRun = join(work, 'node.run.json');
+    execFileSync(process.execPath, [
+      CLI,
+      'train',
+      '--epochs',
+      '1',
+      '--train-count',
+      '3000',
+      '--validation-count',
+      '1000',
+      '--log-every',
+      '20',
+      '--quiet',
+      '--run',
+      nodeRun,
+      '--model',
+      join(work, 'node.model.json'),
+    ]);
+    const node = validateRunFile(JSON.parse(readFileSync(nodeRun, 'utf8')), nodeRun);
+    const [p0, n0] = [run.curve.steps[0]!.cost!, node.curve.steps[0]!.cost!];
+    expect(Math.abs(p0 - n0)).toBeLessThanOrEqual(1e-12 * n0);
+    expect(execFileSync(process.execPath, [CLI, 'compare', runPath, nodeRun], { encoding: 'utf8' })).toMatch(
+      /reference \(page-reference-1\)/,
+    );
     modelPath = await downloadOf(page, '#download-model', 'page.model.json');
     const model = parseModel(JSON.parse(readFileSync(modelPath, 'utf8')), modelPath);
     expect(model.spec.sizes).toEqual([784, 16, 16, 10]);
