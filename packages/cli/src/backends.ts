@@ -25,6 +25,7 @@ export const OPTION_FLAGS: Readonly<Record<BackendOption, string>> = Object.free
 /** The optional packages whose backends the CLI registers when they load: package and registration function. */
 const OPTIONAL_BACKENDS: readonly (readonly [string, string])[] = [
   ['@backprop/gpu', 'registerOnnxBackends'],
+  ['@backprop/gpu/web', 'registerOrtWebBackends'],
   ['@backprop/tfjs', 'registerTfjsBackends'],
   ['@backprop/torch', 'registerTorchBackends'],
 ];
@@ -33,7 +34,7 @@ let registered: Promise<Map<string, string>> | undefined;
 
 /**
  * Register the backends of the optional packages in core's registry, once per process:
- * @backprop/gpu (onnx-cpu, onnx-webgpu, onnx-cuda), @backprop/tfjs (tfjs-cpu, tfjs-wasm) and
+ * @backprop/gpu (onnx-cpu, onnx-webgpu, onnx-cuda), @backprop/gpu/web (ort-web-wasm), @backprop/tfjs (tfjs-cpu, tfjs-wasm) and
  * @backprop/torch (torch, torch-float32); `reference` is there from the start. Resolves to why
  * each package that could not be registered was left out, by package name (empty when all were).
  */

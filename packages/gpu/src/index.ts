@@ -37,6 +37,14 @@ export {
   sgdNodes,
 } from './onnx/network.js';
 export {
+  type OnnxRuntime,
+  type Ort,
+  type Provider,
+  runtimeLabel,
+  type SessionOptions,
+  sessionOptions,
+} from './ort.js';
+export {
   EP_NAMES,
   nodeProviders,
   type PlacedProvider,
@@ -47,6 +55,7 @@ export {
   profilingOptions,
   watchPlacement,
 } from './placement.js';
+export { ortMessage, probeRuntime } from './probe.js';
 export {
   bindingDir,
   bindingLibraries,
@@ -54,6 +63,7 @@ export {
   createSession,
   cudaLibrariesMissing,
   ensureRuntimeDir,
+  type NodeProvider,
+  ortNode,
   ortVersion,
-  type Provider,
 } from './runtime.js';
