@@ -1,14 +1,6 @@
-import {
-  type Availability,
-  type BackendEntry,
-  type BackendOption,
-  type BackendOptions,
-  checkBackendOptions,
-  type NetworkSpec,
-  type Params,
-  registerBackend,
-} from '@backprop/core';
-import { OnnxBackend, type OnnxBackendOptions } from './backend.js';
+import { type Availability, type BackendEntry, type BackendOption, registerBackend } from '@backprop/core';
+import type { OnnxBackendOptions } from './backend.js';
+import { runtimeEntry } from './entry.js';
 import type { Provider } from './ort.js';
 import { probeRuntime } from './probe.js';
 import { cudaLibrariesMissing, type NodeProvider, ortNode } from './runtime.js';
@@ -49,20 +41,15 @@ export function onnxEntry(
   description: string,
   options: OnnxBackendOptions = {},
 ): BackendEntry {
-  const name = `onnx-${provider}`;
-  const entry: BackendEntry = {
-    name,
-    dtype: 'float32',
+  return runtimeEntry({
+    runtime: ortNode,
+    provider,
+    name: `onnx-${provider}`,
     description,
-    options: ONNX_OPTIONS,
+    takes: ONNX_OPTIONS,
     probe: () => probeProvider(provider),
-    create: async (spec: NetworkSpec, params: Params, given: BackendOptions = {}) => {
-      checkBackendOptions(entry, given);
-      const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
-      return OnnxBackend.create(ortNode, name, provider, spec, params, { ...options, ...defined });
-    },
-  };
-  return entry;
+    defaults: options,
+  });
 }
 
 /** ONNX Runtime on the CPU execution provider, float32. */

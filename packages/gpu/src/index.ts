@@ -7,6 +7,7 @@ export {
   probeProvider,
   registerOnnxBackends,
 } from './entries.js';
+export { type RuntimeEntrySpec, runtimeEntry } from './entry.js';
 export { exportOnnx, writeOnnx } from './export.js';
 export {
   type AttrValue,

@@ -10,22 +10,15 @@
  *
  * @module
  */
-import {
-  type Availability,
-  type BackendEntry,
-  type BackendOption,
-  type BackendOptions,
-  checkBackendOptions,
-  type NetworkSpec,
-  type Params,
-  registerBackend,
-} from '@backprop/core';
+import { type Availability, type BackendEntry, type BackendOption, registerBackend } from '@backprop/core';
 import * as ort from 'onnxruntime-web';
-import { OnnxBackend, type OnnxBackendOptions } from './backend.js';
+import type { OnnxBackendOptions } from './backend.js';
+import { runtimeEntry } from './entry.js';
 import { type OnnxRuntime, type Ort, type Provider, sessionOptions } from './ort.js';
 import { probeRuntime } from './probe.js';
 
 export { OnnxBackend, type OnnxBackendOptions, type TrainMode } from './backend.js';
+export { type RuntimeEntrySpec, runtimeEntry } from './entry.js';
 export {
   debugGraph,
   forwardGraph,
@@ -84,20 +77,15 @@ const WEB_OPTIONS: readonly BackendOption[] = Object.freeze(['mode', 'stepsPerRu
  * the `options` given to `create` override the entry's own defaults `options`.
  */
 export function ortWebEntry(provider: WebProvider, options: OnnxBackendOptions = {}): BackendEntry {
-  const name = `ort-web-${provider}`;
-  const entry: BackendEntry = {
-    name,
-    dtype: 'float32',
+  return runtimeEntry({
+    runtime: ortWeb,
+    provider,
+    name: `ort-web-${provider}`,
     description: `onnxruntime-web ${ortWeb.version}, ${provider} backend, our ONNX graphs (float32)`,
-    options: WEB_OPTIONS,
+    takes: WEB_OPTIONS,
     probe: () => probeOrtWeb(provider),
-    create: async (spec: NetworkSpec, params: Params, given: BackendOptions = {}) => {
-      checkBackendOptions(entry, given);
-      const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
-      return OnnxBackend.create(ortWeb, name, provider, spec, params, { ...options, ...defined });
-    },
-  };
-  return entry;
+    defaults: options,
+  });
 }
 
 /** Our graphs on onnxruntime-web's WebAssembly backend (float32), in Node or a browser. */

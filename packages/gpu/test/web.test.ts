@@ -118,6 +118,7 @@ describe('the @backprop/gpu/web entry', () => {
     expect(inputs.sort()).toEqual(
       [
         'backend.ts',
+        'entry.ts',
         'onnx/builder.ts',
         'onnx/graphs.ts',
         'onnx/network.ts',
