@@ -1,4 +1,10 @@
-import { type Availability, type BackendEntry, type BackendOption, registerBackend } from '@backprop/core';
+import {
+  type Availability,
+  type BackendEntry,
+  type BackendOption,
+  type BackendOptions,
+  registerBackend,
+} from '@backprop/core';
 import type { OnnxBackendOptions } from './backend.js';
 import { runtimeEntry } from './entry.js';
 import type { Provider } from './ort.js';

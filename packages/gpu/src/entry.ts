@@ -14,12 +14,17 @@ import type { OnnxRuntime, Provider } from './ort.js';
 
 /** What {@link runtimeEntry} makes an entry of. */
 export interface RuntimeEntrySpec {
+  /** The ONNX Runtime the backends run on. */
   readonly runtime: OnnxRuntime;
+  /** The provider of `runtime` the backends run on. */
   readonly provider: Provider;
+  /** The registry name, e.g. `ort-web-wasm`. */
   readonly name: string;
+  /** One line for listings. */
   readonly description: string;
   /** The {@link BackendOptions} the entry takes (others are refused with a BackendOptionError). */
   readonly takes: readonly BackendOption[];
+  /** Decides availability by really starting the provider (the entry's `probe`). */
   readonly probe: () => Promise<Availability>;
   /** The entry's own defaults; options given to `create` override them. */
   readonly defaults?: OnnxBackendOptions;
