@@ -19,6 +19,11 @@
 //                           core's shared loop over the engine's `step` (one request per mini-batch),
 //                           which gives every engine the same mini-batches
 //   numpy                   the NumPy example engine (float64) through the protocol, the same way
+//   torch-float32#1:in-process, torch-float32#2:in-process, numpy:in-process
+//                           the same network classes (torch_engine.TorchNetwork, numpy_network.Network)
+//                           stepping over the same mini-batches in their own Python process, without
+//                           the protocol (benchmarks/engine_loop.py; its step loop is what is timed,
+//                           not Python's start): how much of an epoch is the engine, how much the transport
 //   torch-float32:own-loop  (information, not by default) PyTorch's own `train_epoch` loop: the whole
 //                           data set goes to the engine in one request each epoch and the engine
 //                           shuffles with torch.randperm, so its mini-batches differ (not checked)
@@ -26,8 +31,9 @@
 // Each engine does one untimed warm-up epoch first (sessions, JIT, the engine's start); its time
 // is the `warm-up s` column. Flags this benchmark does not know (`pnpm bench` passes its arguments
 // to every benchmark) are ignored with a note. Writes OUT_DIR/engines.json.
-import { existsSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -37,7 +43,7 @@ import {
   genericTrainEpoch,
   initParams,
 } from '../packages/core/dist/index.js';
-import { loadMnist, splitMnist } from '../packages/data/dist/index.js';
+import { epochBatches, loadMnist, splitMnist } from '../packages/data/dist/index.js';
 import {
   environment,
   formatLoad,
@@ -63,6 +69,9 @@ export const ENGINES = [
   { id: 'torch-float32#1', report: 'torch-float32' },
   { id: 'torch-float32#2', report: 'torch-float32' },
   { id: 'numpy', report: 'numpy-network' },
+  { id: 'torch-float32#1:in-process', report: 'torch-float32' },
+  { id: 'torch-float32#2:in-process', report: 'torch-float32' },
+  { id: 'numpy:in-process', report: 'numpy-network' },
   { id: 'torch-float32:own-loop', report: 'torch-float32', extra: true },
 ];
 /** The engines run when --engines is not given. */
@@ -70,14 +79,22 @@ export const DEFAULT_ENGINES = ENGINES.filter((e) => !e.extra).map((e) => e.id);
 /** The engine every ratio is taken against. */
 export const BASELINE = 'onnx-cpu:fast';
 
+/** A Python that imports `modules` (the protocol package's own search), or `{ skip: reason }`. */
+async function python(modules) {
+  const { findPython } = await import('../packages/protocol/dist/index.js');
+  const py = await findPython(modules);
+  return py.found ? { python: py.python } : { skip: py.reason };
+}
+
 /**
- * A backend for engine `id` holding `params`, and the epoch function to time: the backend's own
- * `trainEpoch` where it visits core's mini-batches, core's shared loop over `step` for the
- * protocol engines. `{ skip: reason }` when the engine cannot run here.
+ * Engine `id` starting from `params`: `{ epoch, dtype, version, dispose }`, where `epoch(data,
+ * options)` trains one epoch and returns `{ batches, costs }` (or `{ batches, seconds, meanCost }`
+ * when the time is measured elsewhere); or `{ skip: reason }` when the engine cannot run here.
+ * The epoch is the backend's own `trainEpoch` where it visits core's mini-batches, core's shared
+ * loop over `step` for the protocol engines, and benchmarks/engine_loop.py for the in-process rows.
  */
-async function openEngine(id, spec, params) {
-  const own = (b) => (data, options) => b.trainEpoch(data, options);
-  const shared = (b) => (data, options) => genericTrainEpoch(b, data, options);
+async function openEngine(id, spec, params, work) {
+  if (id.endsWith(':in-process')) return openInProcess(id, spec, params, work);
   const entryOf = async () => {
     if (id.startsWith('onnx-cpu')) return (await import('../packages/gpu/dist/index.js')).onnxCpuEntry;
     if (id === 'ort-web-wasm') return (await import('../packages/gpu/dist/web.js')).ortWebWasmEntry;
@@ -87,20 +104,19 @@ async function openEngine(id, spec, params) {
     }
     if (id.startsWith('torch-float32')) {
       const { torchEntry } = await import('../packages/torch/dist/index.js');
-      return torchEntry('float32', { threads: id.endsWith('#2') ? 2 : 1 });
+      return torchEntry('float32', { threads: id.includes('#2') ? 2 : 1 });
     }
     if (id === 'numpy') {
       const { engineEntry } = await import('../packages/conformance/dist/index.js');
-      const { findPython } = await import('../packages/protocol/dist/index.js');
-      const py = await findPython(['numpy']);
-      if (!py.found) return { skip: py.reason };
+      const py = await python(['numpy']);
+      if (py.skip) return py;
       return engineEntry([py.python, join(root, 'packages/protocol/python/examples/numpy_network.py')]);
     }
     throw new RangeError(`--engines: unknown '${id}'; known: ${ENGINES.map((e) => e.id).join(', ')}`);
   };
   if (id === 'reference') {
     const b = createReferenceBackend(spec, params);
-    return { backend: b, epoch: own(b), version: '' };
+    return { epoch: (d, o) => b.trainEpoch(d, o), dtype: b.dtype, version: '', dispose: () => b.dispose() };
   }
   const entry = await entryOf();
   if (entry.skip) return entry;
@@ -108,9 +124,69 @@ async function openEngine(id, spec, params) {
   if (!av.available) return { skip: av.reason };
   const options =
     id === 'onnx-cpu:naive' ? { mode: 'naive' } : id.startsWith('onnx-cpu') ? { mode: 'fast' } : {};
-  const backend = await entry.create(spec, params, options);
+  const b = await entry.create(spec, params, options);
   const protocol = id === 'numpy' || (id.startsWith('torch-float32') && !id.endsWith(':own-loop'));
-  return { backend, epoch: protocol ? shared(backend) : own(backend), version: av.version ?? '' };
+  return {
+    epoch: protocol ? (d, o) => genericTrainEpoch(b, d, o) : (d, o) => b.trainEpoch(d, o),
+    dtype: b.dtype,
+    version: av.version ?? '',
+    dispose: () => b.dispose(),
+  };
+}
+
+/** An in-process row: benchmarks/engine_loop.py over the data, orders and parameters written to `work()`. */
+async function openInProcess(id, spec, params, work) {
+  const torch = id.startsWith('torch');
+  const py = await python(torch ? ['torch', 'numpy'] : ['numpy']);
+  if (py.skip) return py;
+  const dir = work();
+  const file = join(dir, `params-${id.replace(/[^a-z0-9]+/gi, '-')}.json`);
+  const state = {
+    sizes: spec.sizes,
+    weights: params.weights.map((w) => [...w]),
+    biases: params.biases.map((b) => [...b]),
+  };
+  let written = false;
+  const script = join(root, 'benchmarks/engine_loop.py');
+  const argv = torch
+    ? ['--engine', 'torch', '--dtype', 'float32', '--threads', id.includes('#2') ? '2' : '1']
+    : ['--engine', 'numpy'];
+  return {
+    dtype: torch ? 'float32' : 'float64',
+    version: '',
+    dispose: async () => {},
+    epoch: async (data, options) => {
+      if (!written) {
+        writeFileSync(
+          file,
+          JSON.stringify({
+            ...state,
+            eta: options.eta,
+            batch_size: options.batchSize,
+            scale: data.featureScale,
+          }),
+        );
+        written = true;
+      }
+      const batches = epochBatches(data.count, options.batchSize, options.seed, options.lastBatch);
+      const order = new Uint32Array(data.count);
+      let k = 0;
+      for (const B of batches) order.set(B, (k += B.length) - B.length);
+      writeFileSync(join(dir, `order-${options.seed}.u32`), order);
+      const r = spawnSync(
+        py.python,
+        [script, ...argv, '--dir', dir, '--round', String(options.seed), '--params', file],
+        {
+          encoding: 'utf8',
+          timeout: 10 * 60_000,
+        },
+      );
+      if (r.status !== 0)
+        throw new Error(`${id}: engine_loop.py exited with ${r.status ?? r.signal}: ${r.stderr}`);
+      const out = JSON.parse(r.stdout.trim().split('\n').pop());
+      return { batches, seconds: out.seconds, meanCost: out.mean_cost };
+    },
+  };
 }
 
 const sameBatches = (a, b) =>
@@ -145,42 +221,60 @@ export async function benchEngines({
   const params = initParams(spec, 1);
   const suite = suiteTimes(reports);
   const options = (r) => ({ eta, batchSize, seed: epochSeed(1, r) });
+  let dir;
+  const work = () => {
+    if (!dir) {
+      // The data for the in-process rows: the training images as bytes, and their labels.
+      dir = mkdtempSync(join(tmpdir(), 'backprop-engines-bench-'));
+      writeFileSync(join(dir, 'images.u8'), train.features.subarray(0, train.count * train.inputSize));
+      writeFileSync(join(dir, 'labels.u8'), train.labels.subarray(0, train.count));
+    }
+    return dir;
+  };
   const rows = [];
   const open = [];
-  let referenceBatches = new Map(); // round → the reference's mini-batches (the ones everyone must visit)
+  const firstBatches = new Map(); // round → the first engine's mini-batches, which every engine must visit
   const check = (c, round, batches) => {
     if (c.id.endsWith(':own-loop')) return;
-    const ref = referenceBatches.get(round);
-    if (!ref) referenceBatches.set(round, batches);
-    else if (!sameBatches(batches, ref))
+    const first = firstBatches.get(round);
+    if (!first) firstBatches.set(round, batches);
+    else if (!sameBatches(batches, first))
       throw new Error(`${c.id} visited other mini-batches than the first engine in round ${round}`);
   };
-  for (const id of engines) {
-    const c = await openEngine(id, spec, params);
-    if (c.skip) {
-      log(`  ${id}: skipped (${c.skip})`);
-      rows.push({ engine: id, skipped: c.skip });
-      continue;
-    }
+  /** One epoch of `c`: its seconds (the step loop's own where it measures it) and its mean step cost. */
+  const epoch = async (c, r) => {
     const t = performance.now();
-    const { batches } = await c.epoch(train, options(0)); // warm-up
-    const row = { id, ...c, cold: (performance.now() - t) / 1000, seconds: [], costs: [] };
-    check(row, 0, batches);
-    open.push(row);
-    log(`  ${id}: warm-up ${row.cold.toFixed(2)} s`);
-  }
-  for (let r = 1; r <= reps; r++) {
-    for (let i = 0; i < open.length; i++) {
-      const c = open[(i + r - 1) % open.length];
-      const t = performance.now();
-      const { batches, costs } = await c.epoch(train, options(r));
-      c.seconds.push((performance.now() - t) / 1000);
-      c.costs.push(costs.reduce((s, x) => s + x, 0) / costs.length);
-      check(c, r, batches);
+    const res = await c.epoch(train, options(r));
+    const wall = (performance.now() - t) / 1000;
+    check(c, r, res.batches);
+    const meanCost = res.meanCost ?? res.costs.reduce((s, x) => s + x, 0) / res.costs.length;
+    return { seconds: res.seconds ?? wall, meanCost };
+  };
+  try {
+    for (const id of engines) {
+      const c = await openEngine(id, spec, params, work);
+      if (c.skip) {
+        log(`  ${id}: skipped (${c.skip})`);
+        rows.push({ engine: id, skipped: c.skip });
+        continue;
+      }
+      const row = { id, ...c, seconds: [], costs: [] };
+      row.cold = (await epoch(row, 0)).seconds; // warm-up
+      open.push(row);
+      log(`  ${id}: warm-up ${row.cold.toFixed(2)} s`);
     }
-    log(`  round ${r}/${reps} done (load ${formatLoad(loadavg())})`);
+    for (let r = 1; r <= reps; r++) {
+      for (let i = 0; i < open.length; i++) {
+        const c = open[(i + r - 1) % open.length];
+        const e = await epoch(c, r);
+        c.seconds.push(e.seconds);
+        c.costs.push(e.meanCost);
+      }
+      log(`  round ${r}/${reps} done (load ${formatLoad(loadavg())})`);
+    }
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
-  referenceBatches = new Map();
   const base = open.find((c) => c.id === BASELINE);
   const baseMedian = base ? median(base.seconds) : undefined;
   for (const c of open) {
@@ -188,7 +282,7 @@ export async function benchEngines({
     rows.push({
       engine: c.id,
       version: c.version,
-      dtype: c.backend.dtype,
+      dtype: c.dtype,
       median: med,
       min: Math.min(...c.seconds),
       ratio: baseMedian ? med / baseMedian : null,
@@ -197,7 +291,7 @@ export async function benchEngines({
       meanCost: c.costs[c.costs.length - 1],
       suiteSeconds: suite.get(c.id) ?? null,
     });
-    await c.backend.dispose();
+    await c.dispose();
   }
   return rows;
 }
@@ -261,7 +355,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
       spec: DOCUMENT_SPEC,
       batchSize,
       baseline: BASELINE,
-      rows: rows.map(({ backend, epoch, ...r }) => r),
+      rows,
     });
     console.log(`load average after ${formatLoad(env.loadAfter)}; wrote ${file}`);
   });
