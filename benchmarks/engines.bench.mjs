@@ -286,6 +286,8 @@ export async function benchEngines({
       median: med,
       min: Math.min(...c.seconds),
       ratio: baseMedian ? med / baseMedian : null,
+      // The median of the rounds' own ratios: steadier when the load changes from round to round.
+      roundRatio: base ? median(c.seconds.map((x, r) => x / base.seconds[r])) : null,
       cold: c.cold,
       seconds: c.seconds,
       meanCost: c.costs[c.costs.length - 1],
@@ -304,6 +306,7 @@ export function formatTable(rows) {
     'median s/epoch',
     'min',
     `ratio to ${BASELINE}`,
+    'median of round ratios',
     'warm-up s',
     'mean cost, last epoch',
     'suite s',
@@ -311,20 +314,21 @@ export function formatTable(rows) {
   ];
   const body = rows.map((r) =>
     r.skipped
-      ? [r.engine, '', 'skipped', '', '', '', '', '', r.skipped.slice(0, 70)]
+      ? [r.engine, '', 'skipped', '', '', '', '', '', '', r.skipped.slice(0, 70)]
       : [
           r.engine,
           r.dtype,
           r.median.toFixed(2),
           r.min.toFixed(2),
           r.ratio === null ? '—' : r.ratio.toFixed(1),
+          r.roundRatio === null ? '—' : r.roundRatio.toFixed(1),
           r.cold.toFixed(2),
           r.meanCost.toFixed(4),
           r.suiteSeconds === null ? '—' : r.suiteSeconds.toFixed(1),
           r.seconds.map((s) => s.toFixed(2)).join(' '),
         ],
   );
-  return table(head, body, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l']);
+  return table(head, body, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
