@@ -22,12 +22,15 @@ export const OPTION_FLAGS: Readonly<Record<BackendOption, string>> = Object.free
   intraOpThreads: '--onnx-threads',
 });
 
-/** The optional packages whose backends the CLI registers when they load: package and registration function. */
-const OPTIONAL_BACKENDS: readonly (readonly [string, string])[] = [
-  ['@backprop/gpu', 'registerOnnxBackends'],
-  ['@backprop/gpu/web', 'registerOrtWebBackends'],
-  ['@backprop/tfjs', 'registerTfjsBackends'],
-  ['@backprop/torch', 'registerTorchBackends'],
+/**
+ * The optional packages whose backends the CLI registers when they load: package, its import
+ * (written out, so that a bundler such as the GPU kit's can follow it) and registration function.
+ */
+const OPTIONAL_BACKENDS: readonly (readonly [string, () => Promise<object>, string])[] = [
+  ['@backprop/gpu', () => import('@backprop/gpu'), 'registerOnnxBackends'],
+  ['@backprop/gpu/web', () => import('@backprop/gpu/web'), 'registerOrtWebBackends'],
+  ['@backprop/tfjs', () => import('@backprop/tfjs'), 'registerTfjsBackends'],
+  ['@backprop/torch', () => import('@backprop/torch'), 'registerTorchBackends'],
 ];
 
 let registered: Promise<Map<string, string>> | undefined;
@@ -41,9 +44,9 @@ let registered: Promise<Map<string, string>> | undefined;
 export function registerBackends(): Promise<Map<string, string>> {
   registered ??= (async () => {
     const notes = new Map<string, string>();
-    for (const [pkg, fn] of OPTIONAL_BACKENDS)
+    for (const [pkg, load, fn] of OPTIONAL_BACKENDS)
       try {
-        const mod = (await import(pkg)) as Record<string, unknown>;
+        const mod = (await load()) as Record<string, unknown>;
         const register = mod[fn];
         if (typeof register !== 'function') notes.set(pkg, `${pkg} does not export ${fn}()`);
         else register();
