@@ -22,27 +22,31 @@ export const OPTION_FLAGS: Readonly<Record<BackendOption, string>> = Object.free
   intraOpThreads: '--onnx-threads',
 });
 
-/** The optional packages whose backends the CLI registers when they load: package and registration function. */
-const OPTIONAL_BACKENDS: readonly (readonly [string, string])[] = [
-  ['@backprop/gpu', 'registerOnnxBackends'],
-  ['@backprop/tfjs', 'registerTfjsBackends'],
-  ['@backprop/torch', 'registerTorchBackends'],
+/**
+ * The optional packages whose backends the CLI registers when they load: package, its import
+ * (written out, so that a bundler such as the GPU kit's can follow it) and registration function.
+ */
+const OPTIONAL_BACKENDS: readonly (readonly [string, () => Promise<object>, string])[] = [
+  ['@backprop/gpu', () => import('@backprop/gpu'), 'registerOnnxBackends'],
+  ['@backprop/gpu/web', () => import('@backprop/gpu/web'), 'registerOrtWebBackends'],
+  ['@backprop/tfjs', () => import('@backprop/tfjs'), 'registerTfjsBackends'],
+  ['@backprop/torch', () => import('@backprop/torch'), 'registerTorchBackends'],
 ];
 
 let registered: Promise<Map<string, string>> | undefined;
 
 /**
  * Register the backends of the optional packages in core's registry, once per process:
- * @backprop/gpu (onnx-cpu, onnx-webgpu, onnx-cuda), @backprop/tfjs (tfjs-cpu, tfjs-wasm) and
+ * @backprop/gpu (onnx-cpu, onnx-webgpu, onnx-cuda), @backprop/gpu/web (ort-web-wasm), @backprop/tfjs (tfjs-cpu, tfjs-wasm) and
  * @backprop/torch (torch, torch-float32); `reference` is there from the start. Resolves to why
  * each package that could not be registered was left out, by package name (empty when all were).
  */
 export function registerBackends(): Promise<Map<string, string>> {
   registered ??= (async () => {
     const notes = new Map<string, string>();
-    for (const [pkg, fn] of OPTIONAL_BACKENDS)
+    for (const [pkg, load, fn] of OPTIONAL_BACKENDS)
       try {
-        const mod = (await import(pkg)) as Record<string, unknown>;
+        const mod = (await load()) as Record<string, unknown>;
         const register = mod[fn];
         if (typeof register !== 'function') notes.set(pkg, `${pkg} does not export ${fn}()`);
         else register();

@@ -43,7 +43,7 @@ describe('backprop train: ONNX training options', () => {
     const cases: [string[], RegExp][] = [
       [
         ['--onnx-mode', 'naive'],
-        /--onnx-mode applies to the backends that take it \(onnx-cpu, onnx-webgpu, onnx-cuda\), not to reference/,
+        /--onnx-mode applies to the backends that take it \(onnx-cpu, onnx-webgpu, onnx-cuda, ort-web-wasm\), not to reference/,
       ],
       [
         ['--onnx-threads', '2', '--backend', 'reference'],

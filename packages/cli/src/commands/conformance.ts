@@ -45,7 +45,8 @@ Flags:
   --report FORMAT  table (default), json, junit (JUnit XML for CI) or md (Markdown)
   --out FILE       write the report there (the table is still printed); without it the report
                    goes to standard output
-  --list           list the backends: name, dtype, availability and the reason if unavailable
+  --list           list the backends (and any --engine or --load target): name, dtype,
+                   description, engine version, availability and the reason if unavailable
   --mutants        run the deliberately wrong backends instead and print the mutation score
                    (each mutant against the clause it targets; with --matrix against every clause)
 
@@ -76,20 +77,26 @@ const FLAGS = {
   matrix: { type: 'boolean' },
 } as const;
 
-async function listCommand(): Promise<number> {
+async function listCommand(outside: readonly BackendEntry[]): Promise<number> {
   const rows: string[][] = [];
-  for (const e of listBackends()) {
+  for (const e of [...listBackends(), ...outside]) {
     const av = await availability(e);
     rows.push([
       e.name,
       e.dtype,
       e.description,
+      av.available ? (av.version ?? '') : '',
       av.available ? `available (${av.device})` : `unavailable: ${av.reason}`,
     ]);
   }
-  const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
+  const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
   for (const r of rows)
-    console.log(`${r[0]!.padEnd(w[0]!)}  ${r[1]!.padEnd(w[1]!)}  ${r[2]!.padEnd(w[2]!)}  ${r[3]}`);
+    console.log(
+      `${r
+        .slice(0, 4)
+        .map((c, i) => c.padEnd(w[i]!))
+        .join('  ')}  ${r[4]}`,
+    );
   return 0;
 }
 
@@ -129,10 +136,6 @@ export const command: Command = {
     }
     const notes = await registerBackends();
     const onnxNote = notes.get('@backprop/gpu');
-    if (values.list) {
-      for (const note of notes.values()) console.error(`note: backends not registered: ${note}`);
-      return listCommand();
-    }
     if (values.mutants) return mutantsCommand(values.matrix ?? false, seed, runs);
 
     // Outside engines and loaded modules, each under its own name (checked before any work).
@@ -150,6 +153,10 @@ export const command: Command = {
       } catch (e) {
         throw new UsageError(`--load ${file}: ${(e as Error).message}`);
       }
+    }
+    if (values.list) {
+      for (const note of notes.values()) console.error(`note: backends not registered: ${note}`);
+      return listCommand(outside);
     }
     const byName = new Map(outside.map((e) => [e.name, e]));
     const required = [...new Set([...(values.require ?? []), ...requiredBackends()])];
