@@ -86,6 +86,7 @@ export {
   type Score,
   type StepEvent,
   type StepPoint,
+  type StepPosition,
   stepsPerEpoch,
   TrainingStopped,
   type TrainOptions,
