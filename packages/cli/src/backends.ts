@@ -13,7 +13,7 @@ import {
   type Params,
   UnknownBackendError,
 } from '@backprop/core';
-import { UsageError } from './args.js';
+import { UsageError } from './command.js';
 
 /** The `backprop train` flag that sets each {@link BackendOptions} field. */
 export const OPTION_FLAGS: Readonly<Record<BackendOption, string>> = Object.freeze({
@@ -55,7 +55,7 @@ export function registerBackends(): Promise<Map<string, string>> {
 }
 
 /** Why some optional backends are missing, as one clause, or '' (after {@link registerBackends}). */
-async function missingNote(): Promise<string> {
+export async function missingNote(): Promise<string> {
   if (!registered) return '';
   const notes = [...(await registered).values()];
   return notes.length > 0 ? ` (some backends are missing: ${notes.join('; ')})` : '';

@@ -1,2 +1,2 @@
-export { type Command, UsageError } from './args.js';
+export { type Command, UsageError } from './command.js';
 export { main } from './main.js';

@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 /** Where progress goes: a terminal gets a live bar, anything else only whole lines. */
 export interface ProgressOptions {
   readonly stream?: NodeJS.WriteStream;
-  /** No bar and no per-epoch lines: only what the caller prints itself. */
+  /** No bar and no lines: only what the caller prints itself. */
   readonly quiet?: boolean;
   /** Whether to draw the live bar (default: the stream is a TTY). */
   readonly bar?: boolean;
@@ -20,18 +20,55 @@ export function formatDuration(seconds: number): string {
 }
 
 /**
+ * The live bar both displays draw on a terminal: `TITLE ▓▓▓░░ done/total UNIT | ETA m:ss` and
+ * any `extra` after it, redrawn at most ten times a second, removed when it stops.
+ */
+class LiveBar {
+  private readonly bar: cliProgress.SingleBar;
+  private started = 0;
+  private lastDraw = 0;
+
+  constructor(stream: NodeJS.WriteStream, title: string, unit: string, total: number, extra = '') {
+    this.bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: `${title} {bar} {value}/{total}${unit} | ETA {left}${extra}`,
+        barsize: 24,
+        hideCursor: true,
+        clearOnComplete: true,
+        fps: 10,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.started = performance.now();
+    this.bar.start(total, 0, { left: '-', cost: '-' });
+  }
+
+  /** `done` of `total` finished; `payload` fills the fields of `extra`. Throttled, except the last. */
+  update(done: number, total: number, payload: Record<string, string> = {}): void {
+    const now = performance.now();
+    if (now - this.lastDraw < 100 && done < total) return;
+    this.lastDraw = now;
+    const elapsed = (now - this.started) / 1000;
+    const left = done > 0 ? (elapsed * (total - done)) / done : Number.NaN;
+    this.bar.update(done, { left: formatDuration(left), ...payload });
+  }
+
+  stop(): void {
+    this.bar.stop();
+  }
+}
+
+/**
  * The training progress display: during an epoch a bar with the steps done, the time left
- * and the epoch's running mean cost (on a terminal only, redrawn at most ten times a second);
- * after it one line per epoch (unless quiet).
+ * and the epoch's running mean cost (on a terminal only); after it one line per epoch (unless quiet).
  */
 export class TrainProgress {
   private readonly stream: NodeJS.WriteStream;
   private readonly quiet: boolean;
   private readonly drawBar: boolean;
   private readonly log: (line: string) => void;
-  private bar: cliProgress.SingleBar | undefined;
-  private lastDraw = 0;
-  private epochStart = 0;
+  private bar: LiveBar | undefined;
 
   constructor(options: ProgressOptions = {}) {
     this.stream = options.stream ?? process.stdout;
@@ -42,38 +79,18 @@ export class TrainProgress {
 
   /** Begin epoch `epoch` of `epochs`, `steps` SGD steps long. */
   startEpoch(epoch: number, epochs: number, steps: number): void {
-    this.epochStart = performance.now();
-    if (!this.drawBar) return;
-    this.bar = new cliProgress.SingleBar(
-      {
-        stream: this.stream,
-        format: `epoch ${epoch}/${epochs} {bar} {value}/{total} steps | ETA {left} | cost {cost}`,
-        barsize: 24,
-        hideCursor: true,
-        clearOnComplete: true,
-        fps: 10,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    this.bar.start(steps, 0, { left: '-', cost: '-' });
-    this.lastDraw = 0;
+    if (this.drawBar)
+      this.bar = new LiveBar(this.stream, `epoch ${epoch}/${epochs}`, ' steps', steps, ' | cost {cost}');
   }
 
   /** After a step: `done` steps of this epoch, the epoch's running mean cost. */
   step(done: number, total: number, runningCost: number): void {
-    if (!this.bar) return;
-    const now = performance.now();
-    if (now - this.lastDraw < 100 && done < total) return;
-    this.lastDraw = now;
-    const elapsed = (now - this.epochStart) / 1000;
-    const left = done > 0 ? (elapsed * (total - done)) / done : Number.NaN;
-    this.bar.update(done, { left: formatDuration(left), cost: runningCost.toFixed(4) });
+    this.bar?.update(done, total, { cost: runningCost.toFixed(4) });
   }
 
   /** End the epoch's bar and print its summary line (unless quiet). */
   endEpoch(line: string): void {
-    this.bar?.stop();
-    this.bar = undefined;
+    this.abort();
     if (!this.quiet) this.log(line);
   }
 
@@ -81,5 +98,53 @@ export class TrainProgress {
   abort(): void {
     this.bar?.stop();
     this.bar = undefined;
+  }
+}
+
+/**
+ * Progress through a sequence of labelled pieces of work (one training run after another, say),
+ * on stderr by default: a live bar per label on a terminal; elsewhere one line per tenth of each
+ * piece ("40%  LABEL"), so that logs stay short. Nothing when quiet.
+ */
+export class TaskProgress {
+  private readonly stream: NodeJS.WriteStream;
+  private readonly quiet: boolean;
+  private readonly drawBar: boolean;
+  private readonly log: (line: string) => void;
+  private bar: LiveBar | undefined;
+  private label = '';
+  private tenth = -1;
+
+  constructor(options: ProgressOptions = {}) {
+    this.stream = options.stream ?? process.stderr;
+    this.quiet = options.quiet ?? false;
+    this.drawBar = !this.quiet && (options.bar ?? this.stream.isTTY === true);
+    this.log = options.log ?? ((line) => this.stream.write(`${line}\n`));
+  }
+
+  /** `done` of `total` units of the work called `label` are finished. */
+  report(label: string, done: number, total: number): void {
+    if (this.quiet) return;
+    const fresh = label !== this.label;
+    this.label = label;
+    if (this.drawBar) {
+      if (fresh) {
+        this.bar?.stop();
+        this.bar = new LiveBar(this.stream, label, '', total);
+      }
+      this.bar!.update(done, total);
+      return;
+    }
+    const tenth = Math.floor((total > 0 ? Math.min(1, done / total) : 1) * 10);
+    if (!fresh && tenth === this.tenth) return;
+    this.tenth = tenth;
+    this.log(`${String(tenth * 10).padStart(3)}%  ${label}`);
+  }
+
+  /** Remove the bar. */
+  end(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+    this.label = '';
   }
 }

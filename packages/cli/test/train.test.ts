@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flattenParams, loadModel, readRunFile } from '@backprop/core';
 import { afterAll, afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { formatConfusion, parseTrainFlags } from '../src/commands/train.js';
+import { formatConfusion, parseTrainFlags } from '../src/commands/train/index.js';
 import { main } from '../src/main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-train-'));
@@ -51,22 +51,28 @@ describe('backprop train flags', () => {
 
   it("defaults reproduce the document's network with Nielsen's settings", () => {
     const c = parseTrainFlags([], new Date(2026, 0, 2, 3, 4, 5));
-    expect(c.spec).toEqual({ sizes: [784, 16, 16, 10], activation: 'sigmoid', cost: 'quadratic' });
-    expect(c).toMatchObject({
+    expect(c.settings.spec).toEqual({ sizes: [784, 16, 16, 10], activation: 'sigmoid', cost: 'quadratic' });
+    expect(c.settings).toMatchObject({
       init: 'normal',
       eta: 3,
       batchSize: 10,
       epochs: 30,
       seed: 1,
-      trainCount: 50000,
-      validationCount: 10000,
+      momentum: 0,
+      weightDecay: 0,
+      lastBatch: 'keep',
+      logEvery: 100,
     });
-    expect(c.runPath).toBe(join('runs', '20260102-030405-reference', 'run.json'));
-    expect(c.modelPath).toBe(join('runs', '20260102-030405-reference', 'model.json'));
+    expect(c.data).toEqual({ dir: null, trainCount: 50000, validationCount: 10000 });
+    expect(c.backend).toBe('reference');
+    expect(c.paths.run).toBe(join('runs', '20260102-030405-reference', 'run.json'));
+    expect(c.paths.model).toBe(join('runs', '20260102-030405-reference', 'model.json'));
+    expect(c.paths.checkpoint).toBe(join('runs', '20260102-030405-reference', 'checkpoint.json'));
     const j = parseTrainFlags(['--out', 'runs/onnx-cpu.json']);
-    expect([j.runPath, j.modelPath, j.name]).toEqual([
+    expect([j.paths.run, j.paths.model, j.paths.checkpoint, j.name]).toEqual([
       'runs/onnx-cpu.json',
       join('runs', 'onnx-cpu.model.json'),
+      join('runs', 'onnx-cpu.checkpoint.json'),
       'onnx-cpu',
     ]);
   });

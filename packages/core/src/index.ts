@@ -71,6 +71,7 @@ export {
   type RunFile,
   RunFileError,
   type RunFinal,
+  type RunSettings,
   readRunFile,
   runEnvironment,
   validateRunFile,

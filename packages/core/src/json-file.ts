@@ -81,7 +81,12 @@ export class JsonFields {
     throw new this.error(`${this.source}: ${message}`);
   }
 
-  /** Throw `source: field should be expected, got …` (`got` quoted by {@link describeJson} unless given as text). */
+  /** A value as messages quote it: JSON cut at 60 characters, "missing" for undefined, NaN and ±Infinity as such. */
+  static describe(v: unknown): string {
+    return describeJson(v);
+  }
+
+  /** Throw `source: field should be expected, got …` (`got` quoted by {@link JsonFields.describe} unless given as text). */
   fail(field: string, expected: string, got: unknown, gotText = describeJson(got)): never {
     return this.problem(`${field} should be ${expected}, got ${gotText}`);
   }

@@ -25,11 +25,10 @@ export interface RunData {
   readonly classes: number;
 }
 
-/** Everything that decides a run's numbers. */
-export interface RunConfig {
+/** The settings that decide a run's numbers, the data aside (what `backprop train`'s flags set). */
+export interface RunSettings {
   readonly spec: { readonly sizes: number[]; readonly activation: Activation; readonly cost: Cost };
   readonly init: Init;
-  readonly parameterCount: number;
   readonly epochs: number;
   readonly batchSize: number;
   readonly eta: number;
@@ -39,6 +38,11 @@ export interface RunConfig {
   readonly lastBatch: 'keep' | 'drop';
   /** Steps per `curve.steps` point. */
   readonly logEvery: number;
+}
+
+/** Everything that decides a run's numbers: its settings, its parameter count and its data. */
+export interface RunConfig extends RunSettings {
+  readonly parameterCount: number;
   readonly data: RunData;
 }
 

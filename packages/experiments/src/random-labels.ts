@@ -1,8 +1,10 @@
+import { openBackend } from '@backprop/cli/kit';
 import { DOCUMENT_SPEC, type EpochPoint, initParams } from '@backprop/core';
 import { type DataSet, deriveSeed, makeDataSet, Rng } from '@backprop/data';
 import type { TopLevelSpec } from 'vega-lite';
-import { backendInfo, createBackend } from './backends.js';
 import {
+  type BackendInfo,
+  backendInfo,
   type CommonOptions,
   type ExperimentOutput,
   type ResultHeader,
@@ -93,9 +95,9 @@ export async function runRandomLabels(
   for (const l of digits.train.labels) freq[l]! += 1 / digits.train.count;
   const constantCost = 0.5 * freq.reduce((s, p) => s + p * (1 - p), 0); // quadratic cost of the constant output a = p
   const runs: LabelRun[] = [];
-  let info = { name: options.backend, dtype: '', device: '' };
+  let info: BackendInfo | undefined; // set by the first run (there is at least one)
   for (const [labels, data] of sets) {
-    const backend = await createBackend(options.backend, spec, params);
+    const backend = await openBackend(options.backend, spec, params);
     info = backendInfo(backend);
     try {
       const r0 = performance.now();
@@ -119,7 +121,7 @@ export async function runRandomLabels(
     experiment: 'random-labels',
     claim: RANDOM_LABELS_CLAIM,
     createdAt: new Date().toISOString(),
-    backend: info,
+    backend: info!,
     data: { source: digits.source, train: digits.train.count, validation: 0, test: digits.test.count },
     seconds: (performance.now() - t0) / 1000,
     config: {

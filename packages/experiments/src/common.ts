@@ -1,7 +1,17 @@
-import { type Backend, evaluate, type Model, train } from '@backprop/core';
+import {
+  type Backend,
+  DivergenceError,
+  evaluate,
+  type Model,
+  type TrainOptions,
+  type TrainResult,
+  train,
+} from '@backprop/core';
 import type { DataSet } from '@backprop/data';
 import type { TopLevelSpec } from 'vega-lite';
-import type { ProgressFn } from './progress.js';
+
+/** Reports that `done` of `total` units of the work called `label` are finished (`TaskProgress.report` of the CLI). */
+export type ProgressFn = (label: string, done: number, total: number) => void;
 
 /** Options every experiment takes. */
 export interface CommonOptions {
@@ -14,13 +24,25 @@ export interface CommonOptions {
   readonly progress?: ProgressFn;
 }
 
+/** What a result records about the backend that produced it. */
+export interface BackendInfo {
+  readonly name: string;
+  readonly dtype: string;
+  readonly device: string;
+}
+
+/** The {@link BackendInfo} of `backend`. */
+export function backendInfo(backend: Backend): BackendInfo {
+  return { name: backend.name, dtype: backend.dtype, device: backend.device };
+}
+
 /** The part of every result that says what ran. */
 export interface ResultHeader {
   readonly experiment: string;
   /** The document's claim, in one sentence. */
   readonly claim: string;
   readonly createdAt: string;
-  readonly backend: { readonly name: string; readonly dtype: string; readonly device: string };
+  readonly backend: BackendInfo;
   readonly data: {
     readonly source: string;
     readonly train: number;
@@ -42,29 +64,39 @@ export interface ExperimentOutput<R extends ResultHeader = ResultHeader> {
   readonly extra?: Record<string, string>;
 }
 
-/** Mini-batch SGD with per-step progress; returns the epoch points of `train`. */
+/** Options of {@link trainWithProgress}: `train`'s, and what the experiment calls this run. */
+export interface ExperimentTrainOptions extends Omit<TrainOptions, 'onStep'> {
+  /** The run, in progress lines and in the message when it diverges. */
+  readonly label: string;
+  /** The flag that set `eta`, for the message when training diverges (default --eta). */
+  readonly etaFlag?: string;
+  readonly progress?: ProgressFn | undefined;
+}
+
+/**
+ * Core's `train` (mini-batch SGD, the epochs on the backend's own path) with per-step progress
+ * under `label` (a test set is scored after every epoch). A run whose cost becomes NaN or
+ * infinite stops with the step, η and the flag to lower.
+ */
 export async function trainWithProgress(
   backend: Backend,
   data: DataSet,
-  options: {
-    epochs: number;
-    batchSize: number;
-    eta: number;
-    seed: number;
-    label: string;
-    validation?: DataSet;
-    test?: DataSet;
-    logEvery?: number;
-    progress?: ProgressFn;
-  },
-) {
-  const { progress, label, ...rest } = options;
+  options: ExperimentTrainOptions,
+): Promise<TrainResult> {
+  const { progress, label, etaFlag = '--eta', ...rest } = options;
   const totalSteps = options.epochs * Math.ceil(data.count / options.batchSize);
-  return train(backend, data, {
-    ...rest,
-    testEachEpoch: options.test !== undefined,
-    onStep: progress ? (e) => progress(label, e.step, totalSteps) : undefined,
-  });
+  try {
+    return await train(backend, data, {
+      ...rest,
+      testEachEpoch: options.test !== undefined,
+      ...(progress ? { onStep: (e) => progress(label, e.step, totalSteps) } : {}),
+    });
+  } catch (e) {
+    if (!(e instanceof DivergenceError)) throw e;
+    throw new Error(
+      `${label}: the cost became ${e.cost} at step ${e.step} with η = ${e.eta}; training diverged. Try a smaller ${etaFlag}, e.g. ${etaFlag} ${e.eta / 10}.`,
+    );
+  }
 }
 
 /** Accuracy of `backend` on `data`, as a number. */

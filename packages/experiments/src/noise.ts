@@ -1,9 +1,10 @@
+import { openBackend, UsageError } from '@backprop/cli/kit';
 import { type Backend, DOCUMENT_SPEC, initParams, type Model } from '@backprop/core';
 import { type DataSet, deriveSeed, fillInputs, Rng } from '@backprop/data';
 import type { TopLevelSpec } from 'vega-lite';
-import { backendInfo, createBackend } from './backends.js';
 import {
   accuracy,
+  backendInfo,
   type CommonOptions,
   type ExperimentOutput,
   modelOf,
@@ -135,15 +136,15 @@ export async function runNoise(
   const digits = loadDigits({ trainCount: options.trainCount, dataDir: options.dataDir }); // all 10,000 test digits
   const spec = options.model?.spec ?? DOCUMENT_SPEC;
   if (spec.sizes[0] !== digits.test.inputSize || spec.sizes[spec.sizes.length - 1] !== digits.test.classes)
-    throw new RangeError(
-      `the model's sizes ${spec.sizes.join('-')} do not fit ${digits.test.inputSize} inputs and ${digits.test.classes} classes`,
+    throw new UsageError(
+      `--model: the model's sizes ${spec.sizes.join('-')} do not fit ${digits.test.inputSize} inputs and ${digits.test.classes} classes`,
     );
   if (options.samples > digits.test.count)
-    throw new RangeError(
+    throw new UsageError(
       `--samples must be at most ${digits.test.count} (the test digits available), got ${options.samples}`,
     );
   const params = options.model?.params ?? initParams(spec, options.seed, 'normal');
-  const backend = await createBackend(options.backend, spec, params);
+  const backend = await openBackend(options.backend, spec, params);
   try {
     let model = options.model;
     if (!model) {

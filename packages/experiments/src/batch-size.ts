@@ -1,8 +1,10 @@
+import { openBackend } from '@backprop/cli/kit';
 import { DOCUMENT_SPEC, evaluate, initParams, type Params } from '@backprop/core';
 import { deriveSeed, Rng } from '@backprop/data';
 import type { TopLevelSpec } from 'vega-lite';
-import { backendInfo, createBackend } from './backends.js';
 import {
+  type BackendInfo,
+  backendInfo,
   type CommonOptions,
   type ExperimentOutput,
   type ResultHeader,
@@ -95,7 +97,7 @@ async function gradientEstimates(
   data: ReturnType<typeof loadDigits>['train'],
   seedPurpose: string,
 ): Promise<GradientEstimate[]> {
-  const backend = await createBackend(options.backend, DOCUMENT_SPEC, params);
+  const backend = await openBackend(options.backend, DOCUMENT_SPEC, params);
   try {
     const count = Math.min(options.gradientCount, data.count);
     const G = await fullGradient(backend, data, count); // ∇C over `count` examples
@@ -146,9 +148,9 @@ export async function runBatchSize(options: BatchSizeOptions): Promise<Experimen
   const params = initParams(spec, options.seed, 'normal');
   const N = digits.train.count;
   const runs: BatchRun[] = [];
-  let info = { name: options.backend, dtype: '', device: '' };
+  let info: BackendInfo | undefined; // set by the first run (there is at least one)
   for (const B of options.sizes) {
-    const backend = await createBackend(options.backend, spec, params);
+    const backend = await openBackend(options.backend, spec, params);
     info = backendInfo(backend);
     try {
       const S = Math.ceil(N / B);
@@ -191,7 +193,7 @@ export async function runBatchSize(options: BatchSizeOptions): Promise<Experimen
   // The gradient estimates: at θ0, and at θ1 = one epoch of batch-10 SGD from θ0.
   options.progress?.('batch-size: gradient estimates', 0, 2);
   const init = await gradientEstimates(options, params, digits.train, 'batch-size/gradient-init');
-  const warm = await createBackend(options.backend, spec, params);
+  const warm = await openBackend(options.backend, spec, params);
   let theta1: Params;
   try {
     await trainWithProgress(warm, digits.train, {
@@ -219,7 +221,7 @@ export async function runBatchSize(options: BatchSizeOptions): Promise<Experimen
     experiment: 'batch-size',
     claim: BATCH_SIZE_CLAIM,
     createdAt: new Date().toISOString(),
-    backend: info,
+    backend: info!,
     data: { source: digits.source, train: N, validation: digits.validation.count, test: digits.test.count },
     seconds: (performance.now() - t0) / 1000,
     config: {
