@@ -252,10 +252,8 @@ export function describeFlag(f: Flag<unknown, unknown>): string {
     const items = f.choices.map(([v, meaning]) => (meaning ? `${v} (${meaning})` : v));
     s += `: ${items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items.at(-1)}` : items[0]}`;
   }
-  const shown =
-    f.defaultText ??
-    (f.default === undefined || f.type === 'boolean' || f.multiple ? undefined : String(f.default));
-  return shown === undefined ? s : `${s} (default ${shown})`;
+  if (f.defaultText !== undefined) return `${s} (default: ${f.defaultText})`;
+  return f.default === undefined || f.type === 'boolean' || f.multiple ? s : `${s} (default ${String(f.default)})`;
 }
 
 /** `head` then `text` wrapped at {@link WIDTH}, continuation lines indented to the text's column. */

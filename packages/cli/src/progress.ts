@@ -59,22 +59,36 @@ class LiveBar {
   }
 }
 
-/**
- * The training progress display: during an epoch a bar with the steps done, the time left
- * and the epoch's running mean cost (on a terminal only); after it one line per epoch (unless quiet).
- */
-export class TrainProgress {
-  private readonly stream: NodeJS.WriteStream;
-  private readonly quiet: boolean;
-  private readonly drawBar: boolean;
-  private readonly log: (line: string) => void;
-  private bar: LiveBar | undefined;
+/** Where a display writes and whether it draws: what both displays below are made of. */
+abstract class Display {
+  protected readonly stream: NodeJS.WriteStream;
+  protected readonly quiet: boolean;
+  protected readonly drawBar: boolean;
+  protected readonly log: (line: string) => void;
+  protected bar: LiveBar | undefined;
 
-  constructor(options: ProgressOptions = {}) {
-    this.stream = options.stream ?? process.stdout;
+  constructor(options: ProgressOptions, stream: NodeJS.WriteStream) {
+    this.stream = options.stream ?? stream;
     this.quiet = options.quiet ?? false;
     this.drawBar = !this.quiet && (options.bar ?? this.stream.isTTY === true);
     this.log = options.log ?? ((line) => this.stream.write(`${line}\n`));
+  }
+
+  /** Remove any bar. */
+  protected stopBar(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+}
+
+/**
+ * The training progress display: during an epoch a bar with the steps done, the time left
+ * and the epoch's running mean cost (on a terminal only); after it one line per epoch (unless quiet).
+ * Writes to stdout unless told otherwise.
+ */
+export class TrainProgress extends Display {
+  constructor(options: ProgressOptions = {}) {
+    super(options, process.stdout);
   }
 
   /** Begin epoch `epoch` of `epochs`, `steps` SGD steps long. */
@@ -90,36 +104,27 @@ export class TrainProgress {
 
   /** End the epoch's bar and print its summary line (unless quiet). */
   endEpoch(line: string): void {
-    this.abort();
+    this.stopBar();
     if (!this.quiet) this.log(line);
   }
 
   /** Remove any bar (on error). */
   abort(): void {
-    this.bar?.stop();
-    this.bar = undefined;
+    this.stopBar();
   }
 }
 
 /**
  * Progress through a sequence of labelled pieces of work (one training run after another, say),
- * on stderr by default: a live bar per label on a terminal; elsewhere one line per tenth of each
+ * on stderr unless told otherwise: a live bar per label on a terminal; elsewhere one line per tenth of each
  * piece ("40%  LABEL"), so that logs stay short. Nothing when quiet.
  */
-export class TaskProgress {
-  private readonly stream: NodeJS.WriteStream;
-  private readonly quiet: boolean;
-  private readonly drawBar: boolean;
-  private readonly log: (line: string) => void;
-  private bar: LiveBar | undefined;
+export class TaskProgress extends Display {
   private label = '';
   private tenth = -1;
 
   constructor(options: ProgressOptions = {}) {
-    this.stream = options.stream ?? process.stderr;
-    this.quiet = options.quiet ?? false;
-    this.drawBar = !this.quiet && (options.bar ?? this.stream.isTTY === true);
-    this.log = options.log ?? ((line) => this.stream.write(`${line}\n`));
+    super(options, process.stderr);
   }
 
   /** `done` of `total` units of the work called `label` are finished. */
@@ -129,7 +134,7 @@ export class TaskProgress {
     this.label = label;
     if (this.drawBar) {
       if (fresh) {
-        this.bar?.stop();
+        this.stopBar();
         this.bar = new LiveBar(this.stream, label, '', total);
       }
       this.bar!.update(done, total);
@@ -143,8 +148,7 @@ export class TaskProgress {
 
   /** Remove the bar. */
   end(): void {
-    this.bar?.stop();
-    this.bar = undefined;
+    this.stopBar();
     this.label = '';
   }
 }

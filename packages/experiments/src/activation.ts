@@ -7,6 +7,9 @@ import {
   type CommonOptions,
   type ExperimentOutput,
   type ResultHeader,
+  resultHeader,
+  type Settings,
+  settingsOf,
   textTable,
   trainWithProgress,
 } from './common.js';
@@ -71,10 +74,7 @@ export interface ActivationRun {
 
 /** The JSON result of the activation experiment. */
 export interface ActivationResult extends ResultHeader {
-  readonly config: Omit<ActivationOptions, 'progress' | 'dataDir' | 'shapes'> & {
-    readonly shapes: number[][];
-    readonly init: string;
-  };
+  readonly config: Settings<ActivationOptions> & { readonly init: string };
   readonly runs: ActivationRun[];
 }
 
@@ -150,32 +150,12 @@ export async function runActivation(options: ActivationOptions): Promise<Experim
       }
     }
   }
+  const { train, validation, test } = digits;
+  const data = { source: digits.source, train: train.count, validation: validation.count, test: test.count };
   const result: ActivationResult = {
-    experiment: 'activation',
-    claim: ACTIVATION_CLAIM,
-    createdAt: new Date().toISOString(),
-    backend: info!,
-    data: {
-      source: digits.source,
-      train: digits.train.count,
-      validation: digits.validation.count,
-      test: digits.test.count,
-    },
-    seconds: (performance.now() - t0) / 1000,
+    ...resultHeader('activation', ACTIVATION_CLAIM, info!, data, t0),
     config: {
-      seed: options.seed,
-      backend: options.backend,
-      shapes: options.shapes.map((s) => [...s]),
-      epochs: options.epochs,
-      trainCount: options.trainCount,
-      validationCount: options.validationCount,
-      testCount: options.testCount,
-      batchSize: options.batchSize,
-      cost: options.cost,
-      etaSigmoid: options.etaSigmoid,
-      etaRelu: options.etaRelu,
-      probeCount: options.probeCount,
-      probes: options.probes,
+      ...settingsOf(options),
       init: 'scaled-normal: w ~ N(0, 1/n_in), b ~ N(0, 1); the same parameters for sigmoid and ReLU of one shape',
     },
     runs,

@@ -8,6 +8,9 @@ import {
   type CommonOptions,
   type ExperimentOutput,
   type ResultHeader,
+  resultHeader,
+  type Settings,
+  settingsOf,
   textTable,
   trainWithProgress,
 } from './common.js';
@@ -75,7 +78,7 @@ export interface BatchRun {
 
 /** The JSON result of the batch-size experiment. */
 export interface BatchSizeResult extends ResultHeader {
-  readonly config: Omit<BatchSizeOptions, 'progress' | 'dataDir'> & {
+  readonly config: Settings<BatchSizeOptions> & {
     readonly network: string;
     readonly init: string;
     readonly budget: string;
@@ -217,24 +220,16 @@ export async function runBatchSize(options: BatchSizeOptions): Promise<Experimen
           est.map((e) => Math.log(e.relativeError)),
         ).slope
       : Number.NaN;
+  const data = {
+    source: digits.source,
+    train: N,
+    validation: digits.validation.count,
+    test: digits.test.count,
+  };
   const result: BatchSizeResult = {
-    experiment: 'batch-size',
-    claim: BATCH_SIZE_CLAIM,
-    createdAt: new Date().toISOString(),
-    backend: info!,
-    data: { source: digits.source, train: N, validation: digits.validation.count, test: digits.test.count },
-    seconds: (performance.now() - t0) / 1000,
+    ...resultHeader('batch-size', BATCH_SIZE_CLAIM, info!, data, t0),
     config: {
-      seed: options.seed,
-      backend: options.backend,
-      sizes: [...options.sizes],
-      epochs: options.epochs,
-      trainCount: options.trainCount,
-      validationCount: options.validationCount,
-      testCount: options.testCount,
-      eta: options.eta,
-      gradientSamples: options.gradientSamples,
-      gradientCount: options.gradientCount,
+      ...settingsOf(options),
       network: `${spec.sizes.join('-')} ${spec.activation}, ${spec.cost} cost`,
       init: 'normal, the same parameters for every batch size',
       budget: `${options.epochs} epochs of ${N} examples for every batch size (the same examples seen; fewer steps for larger batches)`,

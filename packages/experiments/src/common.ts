@@ -53,6 +53,40 @@ export interface ResultHeader {
   readonly seconds: number;
 }
 
+/** What a result's `config` keeps of an experiment's options: all but how it reports progress, where the data is, and `X`. */
+export type Settings<O extends CommonOptions, X extends keyof O = never> = Omit<
+  O,
+  'progress' | 'dataDir' | X
+>;
+
+/** The {@link Settings} of `options`, leaving out `leave` too. */
+export function settingsOf<O extends CommonOptions, X extends keyof O = never>(
+  options: O,
+  ...leave: X[]
+): Settings<O, X> {
+  const { progress: _progress, dataDir: _dataDir, ...rest } = options;
+  for (const key of leave) delete (rest as Partial<O>)[key];
+  return rest as Settings<O, X>;
+}
+
+/** The {@link ResultHeader} of `experiment`, started at `t0` (a `performance.now()`), on `backend`, with `data`. */
+export function resultHeader(
+  experiment: string,
+  claim: string,
+  backend: BackendInfo,
+  data: ResultHeader['data'],
+  t0: number,
+): ResultHeader {
+  return {
+    experiment,
+    claim,
+    createdAt: new Date().toISOString(),
+    backend,
+    data,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
 /** What an experiment hands to the command: a result for JSON, a chart, lines for the terminal. */
 export interface ExperimentOutput<R extends ResultHeader = ResultHeader> {
   readonly result: R;

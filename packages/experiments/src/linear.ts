@@ -16,6 +16,9 @@ import {
   type CommonOptions,
   type ExperimentOutput,
   type ResultHeader,
+  resultHeader,
+  type Settings,
+  settingsOf,
   textTable,
   trainWithProgress,
 } from './common.js';
@@ -86,7 +89,7 @@ export interface CollapseCheck {
 
 /** The JSON result of the linear experiment. */
 export interface LinearResult extends ResultHeader {
-  readonly config: Omit<LinearOptions, 'progress' | 'dataDir'> & {
+  readonly config: Settings<LinearOptions> & {
     readonly cost: string;
     readonly init: string;
   };
@@ -211,30 +214,17 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
       testCost: lsTest.cost,
     };
     options.progress?.('linear: least-squares affine map', 1, 1);
+    const { train, validation, test } = digits;
+    const data = {
+      source: digits.source,
+      train: train.count,
+      validation: validation.count,
+      test: test.count,
+    };
     const result: LinearResult = {
-      experiment: 'linear',
-      claim: LINEAR_CLAIM,
-      createdAt: new Date().toISOString(),
-      backend: info!,
-      data: {
-        source: digits.source,
-        train: digits.train.count,
-        validation: digits.validation.count,
-        test: digits.test.count,
-      },
-      seconds: (performance.now() - t0) / 1000,
+      ...resultHeader('linear', LINEAR_CLAIM, info!, data, t0),
       config: {
-        seed: options.seed,
-        backend: options.backend,
-        epochs: options.epochs,
-        trainCount: options.trainCount,
-        validationCount: options.validationCount,
-        testCount: options.testCount,
-        batchSize: options.batchSize,
-        etaIdentity: options.etaIdentity,
-        etaSigmoid: options.etaSigmoid,
-        scatterCount: options.scatterCount,
-        ridge: options.ridge,
+        ...settingsOf(options),
         cost: 'quadratic',
         init: 'scaled-normal: w ~ N(0, 1/n_in), b ~ N(0, 1)',
       },

@@ -9,6 +9,9 @@ import {
   type ExperimentOutput,
   modelOf,
   type ResultHeader,
+  resultHeader,
+  type Settings,
+  settingsOf,
   textTable,
   trainWithProgress,
 } from './common.js';
@@ -52,7 +55,7 @@ export interface AnswerStats {
 
 /** The JSON result of the noise experiment. */
 export interface NoiseResult extends ResultHeader {
-  readonly config: Omit<NoiseOptions, 'model' | 'progress' | 'dataDir'> & {
+  readonly config: Settings<NoiseOptions, 'model'> & {
     readonly modelGiven: boolean;
     readonly noise: string;
   };
@@ -184,26 +187,16 @@ export async function runNoise(
     for (let i = 0; i < options.samples; i++) if (real.argmax[i] === test.labels[i]) correct++;
     options.progress?.('noise: showing noise and digits', 1, 1);
     const classes = spec.sizes[spec.sizes.length - 1]!;
+    const data = {
+      source: digits.source,
+      train: options.model ? 0 : digits.train.count,
+      validation: 0,
+      test: digits.test.count,
+    };
     const result: NoiseResult = {
-      experiment: 'noise',
-      claim: NOISE_CLAIM,
-      createdAt: new Date().toISOString(),
-      backend: backendInfo(backend),
-      data: {
-        source: digits.source,
-        train: options.model ? 0 : digits.train.count,
-        validation: 0,
-        test: digits.test.count,
-      },
-      seconds: (performance.now() - t0) / 1000,
+      ...resultHeader('noise', NOISE_CLAIM, backendInfo(backend), data, t0),
       config: {
-        seed: options.seed,
-        backend: options.backend,
-        trainCount: options.trainCount,
-        epochs: options.epochs,
-        batchSize: options.batchSize,
-        eta: options.eta,
-        samples: options.samples,
+        ...settingsOf(options, 'model'),
         modelGiven: options.model !== undefined,
         noise: 'every pixel drawn independently from U(0, 1)',
       },

@@ -8,6 +8,9 @@ import {
   type CommonOptions,
   type ExperimentOutput,
   type ResultHeader,
+  resultHeader,
+  type Settings,
+  settingsOf,
   textTable,
   trainWithProgress,
 } from './common.js';
@@ -53,7 +56,7 @@ export interface LabelRun {
 
 /** The JSON result of the random-labels experiment. */
 export interface RandomLabelsResult extends ResultHeader {
-  readonly config: Omit<RandomLabelsOptions, 'progress' | 'dataDir'> & {
+  readonly config: Settings<RandomLabelsOptions> & {
     readonly network: string;
     readonly init: string;
   };
@@ -117,22 +120,11 @@ export async function runRandomLabels(
       await backend.dispose();
     }
   }
+  const data = { source: digits.source, train: digits.train.count, validation: 0, test: digits.test.count };
   const result: RandomLabelsResult = {
-    experiment: 'random-labels',
-    claim: RANDOM_LABELS_CLAIM,
-    createdAt: new Date().toISOString(),
-    backend: info!,
-    data: { source: digits.source, train: digits.train.count, validation: 0, test: digits.test.count },
-    seconds: (performance.now() - t0) / 1000,
+    ...resultHeader('random-labels', RANDOM_LABELS_CLAIM, info!, data, t0),
     config: {
-      seed: options.seed,
-      backend: options.backend,
-      trainCount: options.trainCount,
-      testCount: options.testCount,
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      eta: options.eta,
-      window: options.window,
+      ...settingsOf(options),
       network: `${spec.sizes.join('-')} ${spec.activation}, ${spec.cost} cost`,
       init: 'normal (N(0,1) weights and biases), the same parameters for both runs',
     },
