@@ -22,12 +22,33 @@ export const OPTION_FLAGS: Readonly<Record<BackendOption, string>> = Object.free
   intraOpThreads: '--onnx-threads',
 });
 
-/** The optional packages whose backends the CLI registers when they load: package and registration function. */
-const OPTIONAL_BACKENDS: readonly (readonly [string, string])[] = [
+/** An optional package whose backends the CLI registers when it loads: the package and its registration function. */
+export type OptionalBackends = readonly [pkg: string, register: string];
+
+/** The optional packages of the CLI's backends. */
+const OPTIONAL_BACKENDS: readonly OptionalBackends[] = [
   ['@backprop/gpu', 'registerOnnxBackends'],
   ['@backprop/tfjs', 'registerTfjsBackends'],
   ['@backprop/torch', 'registerTorchBackends'],
 ];
+
+/**
+ * Load each package of `list` and call its registration function. Resolves to why each one that
+ * could not be registered was left out (it did not load, or has no such function), by package.
+ */
+export async function registerOptional(list: readonly OptionalBackends[]): Promise<Map<string, string>> {
+  const notes = new Map<string, string>();
+  for (const [pkg, fn] of list)
+    try {
+      const mod = (await import(pkg)) as Record<string, unknown>;
+      const register = mod[fn];
+      if (typeof register !== 'function') notes.set(pkg, `${pkg} does not export ${fn}()`);
+      else register();
+    } catch (e) {
+      notes.set(pkg, `${pkg} could not be loaded: ${(e as Error).message}`);
+    }
+  return notes;
+}
 
 let registered: Promise<Map<string, string>> | undefined;
 
@@ -38,19 +59,7 @@ let registered: Promise<Map<string, string>> | undefined;
  * each package that could not be registered was left out, by package name (empty when all were).
  */
 export function registerBackends(): Promise<Map<string, string>> {
-  registered ??= (async () => {
-    const notes = new Map<string, string>();
-    for (const [pkg, fn] of OPTIONAL_BACKENDS)
-      try {
-        const mod = (await import(pkg)) as Record<string, unknown>;
-        const register = mod[fn];
-        if (typeof register !== 'function') notes.set(pkg, `${pkg} does not export ${fn}()`);
-        else register();
-      } catch (e) {
-        notes.set(pkg, `${pkg} could not be loaded: ${(e as Error).message}`);
-      }
-    return notes;
-  })();
+  registered ??= registerOptional(OPTIONAL_BACKENDS);
   return registered;
 }
 

@@ -253,7 +253,9 @@ export function describeFlag(f: Flag<unknown, unknown>): string {
     s += `: ${items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items.at(-1)}` : items[0]}`;
   }
   if (f.defaultText !== undefined) return `${s} (default: ${f.defaultText})`;
-  return f.default === undefined || f.type === 'boolean' || f.multiple ? s : `${s} (default ${String(f.default)})`;
+  return f.default === undefined || f.type === 'boolean' || f.multiple
+    ? s
+    : `${s} (default ${String(f.default)})`;
 }
 
 /** `head` then `text` wrapped at {@link WIDTH}, continuation lines indented to the text's column. */
