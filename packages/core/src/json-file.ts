@@ -162,9 +162,11 @@ export class JsonFields {
     if (typeof value !== 'string') return this.fail(field, expected, value);
     const bytes = Buffer.from(value, 'base64');
     // Buffer skips what is not base64; canonical text is exactly what its bytes encode to.
-    if (bytes.toString('base64') !== value) return this.fail(field, expected, value, 'a string that is not base64');
+    if (bytes.toString('base64') !== value)
+      return this.fail(field, expected, value, 'a string that is not base64');
     if (bytes.length % 8 !== 0) return this.fail(field, expected, value, `${bytes.length} bytes`);
-    if (bytes.length / 8 !== length) return this.fail(field, `${length} float64 values`, value, `${bytes.length / 8}`);
+    if (bytes.length / 8 !== length)
+      return this.fail(field, `${length} float64 values`, value, `${bytes.length / 8}`);
     const out = floatsOf(bytes);
     const bad = firstNonFinite(out);
     if (bad >= 0) this.fail(`${field}[${bad}]`, 'a finite number', out[bad]);
@@ -232,7 +234,8 @@ const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
 
 /** float64 values as base64 of their little-endian bytes: exact, and about half the size of their JSON numbers. */
 export function encodeFloats(values: Float64Array): string {
-  if (LITTLE_ENDIAN) return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+  if (LITTLE_ENDIAN)
+    return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
   const bytes = Buffer.alloc(values.length * 8);
   for (let i = 0; i < values.length; i++) bytes.writeDoubleLE(values[i]!, i * 8);
   return bytes.toString('base64');
