@@ -74,6 +74,7 @@ describe('backprop train: ONNX training options', () => {
       ).toBe(0);
       expect(printed(log)).toMatch(new RegExp(`backend onnx-cpu \\(float32, cpu\\), ${flags[1]} mode`));
       costs.push(readRunFile(out).curve.steps.map((p) => p.cost));
+      expect(readRunFile(out).environment.onnxruntime).toBe('1.29.0');
     }
     expect(costs[0]!.length).toBe(30);
     expect(costs[1]).toEqual(costs[0]); // fast and naive run the same float32 maths, step for step

@@ -150,6 +150,7 @@ describe('backprop train on MNIST', () => {
     });
     expect(run.backend).toEqual({ name: 'reference', dtype: 'float64', device: 'js' });
     expect(run.environment.node).toBe(process.version);
+    expect(run.environment.onnxruntime).toBeNull(); // not an ONNX Runtime backend
     expect(run.curve.steps.map((p) => p.step)).toEqual(Array.from({ length: 8 }, (_, i) => 50 * (i + 1)));
     expect(run.curve.epochs.map((e) => e.step)).toEqual([200, 400]);
     expect(run.curve.epochs[1]!.validation!.accuracy).toBeGreaterThan(0.5);

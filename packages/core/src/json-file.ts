@@ -35,7 +35,9 @@ export interface OpenedJson {
 
 /** A test that a number passes, and how a message says what was expected ("an integer ≥ 0"). */
 export interface NumberRule {
+  /** Whether `n` passes. */
   readonly test: (n: number) => boolean;
+  /** What was expected, as the message says it ("a positive integer"). */
   readonly expected: string;
 }
 

@@ -153,7 +153,7 @@ export function textTable(rows: readonly (readonly (string | number)[])[]): stri
 }
 
 /** A number for a table: integers as is, others with 4 significant digits. */
-export function formatNumber(x: number): string {
+function formatNumber(x: number): string {
   if (Number.isInteger(x)) return String(x);
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
