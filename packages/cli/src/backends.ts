@@ -22,14 +22,21 @@ export const OPTION_FLAGS: Readonly<Record<BackendOption, string>> = Object.free
   intraOpThreads: '--onnx-threads',
 });
 
-/** An optional package whose backends the CLI registers when it loads: the package and its registration function. */
-export type OptionalBackends = readonly [pkg: string, register: string];
+/** An optional package whose backends the CLI registers: its name, how to load it, and its registration function. */
+export type OptionalBackends = readonly [pkg: string, load: () => Promise<unknown>, register: string];
 
-/** The optional packages of the CLI's backends. */
+/** A package loaded by a name only known when it runs: a bundler leaves it out of the bundle. */
+const unbundled = (pkg: string) => () => import(pkg);
+
+/**
+ * The optional packages of the CLI's backends. @backprop/gpu is imported by its literal name so
+ * that a bundle of the CLI (the GPU kit's) carries it; the engine packages are not, so that
+ * TF.js and the protocol stay out of such bundles (there they are reported as not loadable).
+ */
 const OPTIONAL_BACKENDS: readonly OptionalBackends[] = [
-  ['@backprop/gpu', 'registerOnnxBackends'],
-  ['@backprop/tfjs', 'registerTfjsBackends'],
-  ['@backprop/torch', 'registerTorchBackends'],
+  ['@backprop/gpu', () => import('@backprop/gpu'), 'registerOnnxBackends'],
+  ['@backprop/tfjs', unbundled('@backprop/tfjs'), 'registerTfjsBackends'],
+  ['@backprop/torch', unbundled('@backprop/torch'), 'registerTorchBackends'],
 ];
 
 /**
@@ -38,10 +45,9 @@ const OPTIONAL_BACKENDS: readonly OptionalBackends[] = [
  */
 export async function registerOptional(list: readonly OptionalBackends[]): Promise<Map<string, string>> {
   const notes = new Map<string, string>();
-  for (const [pkg, fn] of list)
+  for (const [pkg, load, fn] of list)
     try {
-      const mod = (await import(pkg)) as Record<string, unknown>;
-      const register = mod[fn];
+      const register = ((await load()) as Record<string, unknown>)[fn];
       if (typeof register !== 'function') notes.set(pkg, `${pkg} does not export ${fn}()`);
       else register();
     } catch (e) {
