@@ -233,16 +233,22 @@ const FLAG_COLUMN = 24;
 export function helpText(doc: HelpDoc, table: FlagTable): string {
   const out = [doc.usage];
   if (doc.description) out.push('', doc.description);
-  const sections = new Map<string, string[]>();
+  const sections = new Map<string, Record<string, Flag<unknown, unknown>>>();
   for (const [name, f] of Object.entries(table)) {
-    const lines = sections.get(f.section) ?? [];
-    sections.set(f.section, lines);
-    const head = `  --${name}${f.placeholder ? ` ${f.placeholder}` : ''}`;
-    lines.push(...hanging(head, describeFlag(f)));
+    const flags = sections.get(f.section) ?? {};
+    sections.set(f.section, flags);
+    flags[name] = f;
   }
-  for (const [section, lines] of sections) out.push('', `${section}:`, ...lines);
+  for (const [section, flags] of sections) out.push('', `${section}:`, ...flagLines(flags));
   for (const [title, body] of Object.entries(doc.after ?? {})) out.push('', `${title}:`, body);
   return out.join('\n');
+}
+
+/** The lines `--help` gives the flags of `table`, each `--name VALUE` and what {@link describeFlag} says, wrapped. */
+export function flagLines(table: FlagTable): string[] {
+  return Object.entries(table).flatMap(([name, f]) =>
+    hanging(`  --${name}${f.placeholder ? ` ${f.placeholder}` : ''}`, describeFlag(f)),
+  );
 }
 
 /** What `--help` says of a flag: its help, its choices with their meanings, its default. */

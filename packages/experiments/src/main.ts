@@ -1,4 +1,4 @@
-import { describeFlag, type Program, runProgram } from '@backprop/cli/kit';
+import { flagLines, type Program, runProgram } from '@backprop/cli/kit';
 import { COMMON_FLAGS, EXPERIMENTS, experimentCommand, PROGRAM } from './definitions.js';
 
 /** `pnpm experiment`: one command per experiment, and the flags they all take. */
@@ -11,10 +11,7 @@ export const EXPERIMENT_PROGRAM: Program = {
     '',
     'Every experiment writes OUT_DIR/NAME.json (the result, with the command that made it), NAME.svg',
     'and NAME.png (the chart), prints a table, and shows progress on stderr. Flags they all take:',
-    ...Object.entries(COMMON_FLAGS).map(
-      ([name, f]) =>
-        `  ${`--${name}${f.placeholder ? ` ${f.placeholder}` : ''}`.padEnd(18)}${describeFlag(f)}`,
-    ),
+    ...flagLines(COMMON_FLAGS),
     '',
     'Examples:',
     `  ${PROGRAM} noise --epochs 3`,
