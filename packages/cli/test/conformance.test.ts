@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listBackends, MUTANTS, mutantEntry, registerBackend } from '@backprop/conformance';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
-import { UsageError } from '../src/args.js';
+import { UsageError } from '../src/command.js';
 import { command } from '../src/commands/conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-conformance-'));

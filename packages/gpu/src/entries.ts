@@ -41,6 +41,7 @@ const ONNX_OPTIONS: readonly BackendOption[] = Object.freeze(['mode', 'stepsPerR
  * A registry entry for the ONNX backend on `provider`. It takes every {@link BackendOptions}
  * (mode, steps per run, intra-op threads); those given to `create` override `options`, the
  * entry's own defaults.
+ * @internal the factory of `onnxCpuEntry`, `onnxWebgpuEntry` and `onnxCudaEntry`
  */
 export function onnxEntry(
   provider: NodeProvider,

@@ -51,6 +51,7 @@ export function cudaLibrariesMissing(): string | undefined {
 /**
  * Dawn (the WebGPU implementation inside ONNX Runtime) needs XDG_RUNTIME_DIR; when it is not
  * set, use a private folder under /tmp rather than fail.
+ * @internal sessions call it; nothing else needs to
  */
 export function ensureRuntimeDir(): void {
   if (process.env.XDG_RUNTIME_DIR) return;

@@ -1,17 +1,25 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { availability, getBackend } from '@backprop/conformance';
-import { createReferenceBackend, initParams, loadModel, type Params } from '@backprop/core';
+import { backendNames, UsageError } from '@backprop/cli/kit';
+import {
+  availability,
+  createReferenceBackend,
+  getBackend,
+  initParams,
+  loadModel,
+  type Params,
+  train,
+} from '@backprop/core';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { UsageError } from '../src/args.js';
-import { command } from '../src/commands/experiment.js';
-import { backendNames } from '../src/experiments/backends.js';
-import { batchGradient } from '../src/experiments/gradients.js';
+import { batchGradient, meanAbsWeightGradient } from '../src/gradients.js';
 import {
   collapseAffine,
+  EXPERIMENTS,
+  experimentCommand,
   loadDigits,
+  main,
   runActivation,
   runBatchSize,
   runLinear,
@@ -19,9 +27,9 @@ import {
   runRandomLabels,
   shuffleLabels,
   writeExperiment,
-} from '../src/experiments/index.js';
-import { leastSquaresAffine } from '../src/experiments/least-squares.js';
-import { histogram } from '../src/experiments/stats.js';
+} from '../src/index.js';
+import { leastSquaresAffine } from '../src/least-squares.js';
+import { histogram } from '../src/stats.js';
 
 // Structural checks only: files written, shapes, every number finite. Whether a claim holds is
 // a measurement, reported in docs/experiments.md, never asserted here.
@@ -273,7 +281,9 @@ describe('on another backend', () => {
   );
 });
 
-describe('backprop experiment (the command)', () => {
+const experiment = (name: string) => experimentCommand(EXPERIMENTS.find((e) => e.name === name)!);
+
+describe('pnpm experiment (the program)', () => {
   it('writes NAME.json with the command, NAME.svg, NAME.png and the noise model', async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
@@ -292,30 +302,91 @@ describe('backprop experiment (the command)', () => {
         '--seed',
         '2',
       ];
-      expect(await command.run(argv)).toBe(0);
+      expect(await main(argv)).toBe(0);
       for (const f of ['noise.json', 'noise.svg', 'noise.png', 'noise-model.json'])
         expect(existsSync(join(outDir, f))).toBe(true);
       const json = JSON.parse(readFileSync(join(outDir, 'noise.json'), 'utf8'));
-      expect(json.command).toBe(`backprop experiment ${argv.join(' ')}`);
+      expect(json.command).toBe(`pnpm experiment ${argv.join(' ')}`);
       expect(loadModel(join(outDir, 'noise-model.json')).spec.sizes).toEqual([784, 16, 16, 10]);
     } finally {
       log.mockRestore();
     }
   }, 30_000);
 
-  it('rejects an unknown experiment, an unknown flag and a bad backend as usage errors', async () => {
-    await expect(command.run(['nonsense'])).rejects.toThrow(UsageError);
-    await expect(command.run([])).rejects.toThrow(/name an experiment/);
-    await expect(command.run(['noise', '--window', '3'])).rejects.toThrow(UsageError);
-    await expect(command.run(['linear', '--backend', 'abacus'])).rejects.toThrow(/--backend must be one of/);
-    await expect(command.run(['batch-size', '--sizes', '1,x'])).rejects.toThrow(/--sizes/);
+  it('rejects an unknown flag, a bad backend and bad sizes as usage errors', async () => {
+    await expect(experiment('noise').run(['--window', '3'])).rejects.toThrow(UsageError);
+    await expect(experiment('linear').run(['--backend', 'abacus'])).rejects.toThrow(
+      /--backend: unknown backend 'abacus'/,
+    );
+    await expect(experiment('batch-size').run(['--sizes', '1,x'])).rejects.toThrow(/--sizes/);
+    await expect(experiment('noise').run(['--samples', '20000', '--epochs', '0'])).rejects.toThrow(
+      /--samples must be at most 10000/,
+    );
   });
 
-  it('lists every experiment and its flags in --help', () => {
-    for (const name of ['noise', 'random-labels', 'batch-size', 'activation', 'linear'])
-      expect(command.help).toContain(name);
-    expect(command.help).toContain('--eta-relu');
+  it('lists every experiment in its overview, and each one its own flags and the common ones in --help', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      expect(await main(['--help'])).toBe(0);
+      const overview = log.mock.calls.map((c) => c.join(' ')).join('\n');
+      for (const name of ['noise', 'random-labels', 'batch-size', 'activation', 'linear', '--out-dir'])
+        expect(overview).toContain(name);
+    } finally {
+      log.mockRestore();
+    }
+    const help = experiment('activation').help;
+    for (const flag of [
+      '--eta-relu',
+      '--eta-sigmoid',
+      '--shapes',
+      '--probes',
+      '--seed',
+      '--backend',
+      '--quiet',
+    ])
+      expect(help).toContain(flag);
+    expect(help).toMatch(/--eta-relu X +η of the ReLU networks \(default 0\.1\)/);
   });
+});
+
+describe('activation probes', () => {
+  it('measure the gradient with the parameters after exactly their step (between steps of core’s train)', async () => {
+    const shape = [784, 8, 10];
+    const out = await runActivation({
+      ...common,
+      shapes: [shape],
+      epochs: 1,
+      trainCount: 200,
+      validationCount: 50,
+      testCount: 50,
+      batchSize: 10,
+      cost: 'cross-entropy',
+      etaSigmoid: 0.5,
+      etaRelu: 0.1,
+      probeCount: 50,
+      probes: 4,
+    });
+    const probed = out.result.runs[0]!.probes;
+    expect(probed.map((p) => p.step)).toEqual([0, 1, 2, 3, 5, 10, 15, 20]);
+    // The same run, its parameters taken after every step, and the probe batch's gradient there.
+    const spec = { sizes: shape, activation: 'sigmoid', cost: 'cross-entropy' } as const;
+    const { train: data } = loadDigits({ trainCount: 200 });
+    const backend = createReferenceBackend(spec, initParams(spec, common.seed, 'scaled-normal'));
+    const after: Params[] = [await backend.getParams()];
+    await train(backend, data, {
+      epochs: 1,
+      batchSize: 10,
+      eta: 0.5,
+      seed: common.seed,
+      betweenSteps: async () => void after.push(await backend.getParams()),
+    });
+    const probeIdx = Uint32Array.from({ length: 50 }, (_, i) => i);
+    for (const p of probed) {
+      const at = createReferenceBackend(spec, after[p.step]!);
+      const g = await batchGradient(at, data, probeIdx);
+      expect(p.meanAbsGradW, `step ${p.step}`).toEqual(meanAbsWeightGradient(g));
+    }
+  }, 30_000);
 });
 
 describe('stats', () => {

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderSvg, svgToPng } from '@backprop/cli/kit';
 import { writeFileAtomic } from '@backprop/core';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderSvg, svgToPng } from '../charts.js';
 
 /** The files an experiment wrote. */
 export interface WrittenFiles {

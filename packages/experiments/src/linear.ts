@@ -1,7 +1,8 @@
+import { openBackend } from '@backprop/cli/kit';
 import {
   type Activation,
+  type Backend,
   createReferenceBackend,
-  DivergenceError,
   evaluate,
   initParams,
   type NetworkSpec,
@@ -9,11 +10,15 @@ import {
 } from '@backprop/core';
 import { fillInputs } from '@backprop/data';
 import type { TopLevelSpec } from 'vega-lite';
-import { backendInfo, createBackend } from './backends.js';
 import {
+  type BackendInfo,
+  backendInfo,
   type CommonOptions,
   type ExperimentOutput,
   type ResultHeader,
+  resultHeader,
+  type Settings,
+  settingsOf,
   textTable,
   trainWithProgress,
 } from './common.js';
@@ -84,7 +89,7 @@ export interface CollapseCheck {
 
 /** The JSON result of the linear experiment. */
 export interface LinearResult extends ResultHeader {
-  readonly config: Omit<LinearOptions, 'progress' | 'dataDir'> & {
+  readonly config: Settings<LinearOptions> & {
     readonly cost: string;
     readonly init: string;
   };
@@ -137,54 +142,55 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
   ];
   const runs: LinearRun[] = [];
   let deepParams: Params | undefined;
-  let deepBackend: Awaited<ReturnType<typeof createBackend>> | undefined;
-  let info = { name: options.backend, dtype: '', device: '' };
+  let deepBackend: Backend | undefined;
+  let info: BackendInfo | undefined; // set by the first run (there is at least one)
   try {
     for (const { activation, sizes } of plan) {
       const spec: NetworkSpec = { sizes, activation, cost };
       const eta = activation === 'identity' ? options.etaIdentity : options.etaSigmoid;
       const name = `${activation} ${sizes.join('-')}`;
-      const backend = await createBackend(
+      const backend = await openBackend(
         options.backend,
         spec,
         initParams(spec, options.seed, 'scaled-normal'),
       );
       info = backendInfo(backend);
-      const trained = await trainWithProgress(backend, digits.train, {
-        epochs: options.epochs,
-        batchSize: options.batchSize,
-        eta,
-        seed: options.seed,
-        validation: digits.validation,
-        label: `linear: ${name}`,
-        progress: options.progress,
-      }).catch((e: unknown) => {
-        if (!(e instanceof DivergenceError)) throw e;
-        const flag = activation === 'identity' ? '--eta-identity' : '--eta-sigmoid';
-        throw new Error(
-          `${name}: the cost became ${e.cost} at step ${e.step} with η = ${eta}; training diverged. Try a smaller ${flag}, e.g. ${flag} ${eta / 10}.`,
-        );
-      });
-      const test = await evaluate(backend, digits.test);
-      const trainScore = await evaluate(backend, digits.train);
-      runs.push({
-        name,
-        activation,
-        sizes,
-        eta,
-        epochs: trained.epochs.map((e) => ({
-          epoch: e.epoch,
-          trainCost: e.trainCost,
-          validationAccuracy: e.validation?.accuracy ?? Number.NaN,
-        })),
-        trainCost: trainScore.cost,
-        testAccuracy: test.accuracy,
-        testCost: test.cost,
-      });
-      if (activation === 'identity' && sizes.length > 2 && !deepBackend) {
-        deepBackend = backend;
-        deepParams = await backend.getParams();
-      } else await backend.dispose();
+      // The first deep identity network is kept open for the collapse check; every other one is closed.
+      const deepOne = activation === 'identity' && sizes.length > 2 && !deepBackend;
+      try {
+        const trained = await trainWithProgress(backend, digits.train, {
+          epochs: options.epochs,
+          batchSize: options.batchSize,
+          eta,
+          seed: options.seed,
+          validation: digits.validation,
+          label: `linear: ${name}`,
+          etaFlag: activation === 'identity' ? '--eta-identity' : '--eta-sigmoid',
+          progress: options.progress,
+        });
+        const test = await evaluate(backend, digits.test);
+        const trainScore = await evaluate(backend, digits.train);
+        runs.push({
+          name,
+          activation,
+          sizes,
+          eta,
+          epochs: trained.epochs.map((e) => ({
+            epoch: e.epoch,
+            trainCost: e.trainCost,
+            validationAccuracy: e.validation?.accuracy ?? Number.NaN,
+          })),
+          trainCost: trainScore.cost,
+          testAccuracy: test.accuracy,
+          testCost: test.cost,
+        });
+        if (deepOne) {
+          deepBackend = backend;
+          deepParams = await backend.getParams();
+        }
+      } finally {
+        if (backend !== deepBackend) await backend.dispose();
+      }
     }
     const deep = plan[0]!;
     const collapsedSpec: NetworkSpec = {
@@ -208,30 +214,17 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
       testCost: lsTest.cost,
     };
     options.progress?.('linear: least-squares affine map', 1, 1);
+    const { train, validation, test } = digits;
+    const data = {
+      source: digits.source,
+      train: train.count,
+      validation: validation.count,
+      test: test.count,
+    };
     const result: LinearResult = {
-      experiment: 'linear',
-      claim: LINEAR_CLAIM,
-      createdAt: new Date().toISOString(),
-      backend: info,
-      data: {
-        source: digits.source,
-        train: digits.train.count,
-        validation: digits.validation.count,
-        test: digits.test.count,
-      },
-      seconds: (performance.now() - t0) / 1000,
+      ...resultHeader('linear', LINEAR_CLAIM, info!, data, t0),
       config: {
-        seed: options.seed,
-        backend: options.backend,
-        epochs: options.epochs,
-        trainCount: options.trainCount,
-        validationCount: options.validationCount,
-        testCount: options.testCount,
-        batchSize: options.batchSize,
-        etaIdentity: options.etaIdentity,
-        etaSigmoid: options.etaSigmoid,
-        scatterCount: options.scatterCount,
-        ridge: options.ridge,
+        ...settingsOf(options),
         cost: 'quadratic',
         init: 'scaled-normal: w ~ N(0, 1/n_in), b ~ N(0, 1)',
       },
@@ -251,8 +244,8 @@ export async function runLinear(options: LinearOptions): Promise<ExperimentOutpu
 }
 
 async function compareOnTest(
-  deep: Awaited<ReturnType<typeof createBackend>>,
-  flat: Awaited<ReturnType<typeof createBackend>>,
+  deep: Backend,
+  flat: Backend,
   test: ReturnType<typeof loadDigits>['test'],
   scatterCount: number,
 ): Promise<Omit<CollapseCheck, 'deep' | 'collapsed' | 'collapsedAccuracy'>> {

@@ -1,13 +1,17 @@
+import { openBackend, UsageError } from '@backprop/cli/kit';
 import { type Backend, DOCUMENT_SPEC, initParams, type Model } from '@backprop/core';
 import { type DataSet, deriveSeed, fillInputs, Rng } from '@backprop/data';
 import type { TopLevelSpec } from 'vega-lite';
-import { backendInfo, createBackend } from './backends.js';
 import {
   accuracy,
+  backendInfo,
   type CommonOptions,
   type ExperimentOutput,
   modelOf,
   type ResultHeader,
+  resultHeader,
+  type Settings,
+  settingsOf,
   textTable,
   trainWithProgress,
 } from './common.js';
@@ -51,7 +55,7 @@ export interface AnswerStats {
 
 /** The JSON result of the noise experiment. */
 export interface NoiseResult extends ResultHeader {
-  readonly config: Omit<NoiseOptions, 'model' | 'progress' | 'dataDir'> & {
+  readonly config: Settings<NoiseOptions, 'model'> & {
     readonly modelGiven: boolean;
     readonly noise: string;
   };
@@ -135,15 +139,15 @@ export async function runNoise(
   const digits = loadDigits({ trainCount: options.trainCount, dataDir: options.dataDir }); // all 10,000 test digits
   const spec = options.model?.spec ?? DOCUMENT_SPEC;
   if (spec.sizes[0] !== digits.test.inputSize || spec.sizes[spec.sizes.length - 1] !== digits.test.classes)
-    throw new RangeError(
-      `the model's sizes ${spec.sizes.join('-')} do not fit ${digits.test.inputSize} inputs and ${digits.test.classes} classes`,
+    throw new UsageError(
+      `--model: the model's sizes ${spec.sizes.join('-')} do not fit ${digits.test.inputSize} inputs and ${digits.test.classes} classes`,
     );
   if (options.samples > digits.test.count)
-    throw new RangeError(
+    throw new UsageError(
       `--samples must be at most ${digits.test.count} (the test digits available), got ${options.samples}`,
     );
   const params = options.model?.params ?? initParams(spec, options.seed, 'normal');
-  const backend = await createBackend(options.backend, spec, params);
+  const backend = await openBackend(options.backend, spec, params);
   try {
     let model = options.model;
     if (!model) {
@@ -183,26 +187,16 @@ export async function runNoise(
     for (let i = 0; i < options.samples; i++) if (real.argmax[i] === test.labels[i]) correct++;
     options.progress?.('noise: showing noise and digits', 1, 1);
     const classes = spec.sizes[spec.sizes.length - 1]!;
+    const data = {
+      source: digits.source,
+      train: options.model ? 0 : digits.train.count,
+      validation: 0,
+      test: digits.test.count,
+    };
     const result: NoiseResult = {
-      experiment: 'noise',
-      claim: NOISE_CLAIM,
-      createdAt: new Date().toISOString(),
-      backend: backendInfo(backend),
-      data: {
-        source: digits.source,
-        train: options.model ? 0 : digits.train.count,
-        validation: 0,
-        test: digits.test.count,
-      },
-      seconds: (performance.now() - t0) / 1000,
+      ...resultHeader('noise', NOISE_CLAIM, backendInfo(backend), data, t0),
       config: {
-        seed: options.seed,
-        backend: options.backend,
-        trainCount: options.trainCount,
-        epochs: options.epochs,
-        batchSize: options.batchSize,
-        eta: options.eta,
-        samples: options.samples,
+        ...settingsOf(options, 'model'),
         modelGiven: options.model !== undefined,
         noise: 'every pixel drawn independently from U(0, 1)',
       },

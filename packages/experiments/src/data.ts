@@ -1,4 +1,5 @@
-import { type DataSet, loadMnist, slice, splitMnist } from '@backprop/data';
+import { loadData, UsageError } from '@backprop/cli/kit';
+import { type DataSet, type Splits, slice } from '@backprop/data';
 
 /** The MNIST splits an experiment uses: the first examples of each standard split. */
 export interface Digits {
@@ -21,24 +22,26 @@ export interface DigitsOptions {
   readonly dataDir?: string;
 }
 
-const cache = new Map<string, ReturnType<typeof splitMnist> & { source: string }>();
+const cache = new Map<string, Splits & { readonly source: string }>();
 
 /**
- * Load MNIST once per process (per directory) and take the leading examples of each split:
- * subsets are prefixes, so a small budget sees the same first examples as a large one.
+ * The data as `backprop train` loads it (the CLI's `loadData`: Nielsen's split, a usage error
+ * for a directory that is not a data set), once per process and directory; then the leading
+ * examples of each split: subsets are prefixes, so a small budget sees the same first examples
+ * as a large one.
  */
 export function loadDigits(options: DigitsOptions = {}): Digits {
   const key = options.dataDir ?? '';
   let split = cache.get(key);
   if (!split) {
-    const mnist = loadMnist(options.dataDir);
-    split = { ...splitMnist(mnist), source: mnist.source };
+    const loaded = loadData({ dir: options.dataDir, trainCount: 50000, validationCount: 10000 });
+    split = { ...loaded.splits, source: loaded.mnist.source };
     cache.set(key, split);
   }
   const take = (d: DataSet, count: number | undefined, what: string): DataSet => {
     if (count === undefined || count === d.count) return d;
     if (!(Number.isInteger(count) && count >= 1 && count <= d.count))
-      throw new RangeError(
+      throw new UsageError(
         `--${what} must be an integer from 1 to ${d.count} (the size of ${d.name}), got ${count}`,
       );
     return slice(d, 0, count);

@@ -1,10 +1,20 @@
+import { openBackend } from '@backprop/cli/kit';
 import { type Activation, type Cost, evaluate, initParams, type NetworkSpec } from '@backprop/core';
 import type { TopLevelSpec } from 'vega-lite';
-import { backendInfo, createBackend } from './backends.js';
-import { type CommonOptions, type ExperimentOutput, type ResultHeader, textTable } from './common.js';
+import {
+  type BackendInfo,
+  backendInfo,
+  type CommonOptions,
+  type ExperimentOutput,
+  type ResultHeader,
+  resultHeader,
+  type Settings,
+  settingsOf,
+  textTable,
+  trainWithProgress,
+} from './common.js';
 import { loadDigits } from './data.js';
 import { batchGradient, meanAbsWeightGradient } from './gradients.js';
-import { sgdWithProbes } from './loop.js';
 import { mean } from './stats.js';
 
 export const ACTIVATION_CLAIM =
@@ -64,10 +74,7 @@ export interface ActivationRun {
 
 /** The JSON result of the activation experiment. */
 export interface ActivationResult extends ResultHeader {
-  readonly config: Omit<ActivationOptions, 'progress' | 'dataDir' | 'shapes'> & {
-    readonly shapes: number[][];
-    readonly init: string;
-  };
+  readonly config: Settings<ActivationOptions> & { readonly init: string };
   readonly runs: ActivationRun[];
 }
 
@@ -84,37 +91,45 @@ export async function runActivation(options: ActivationOptions): Promise<Experim
     (_, i) => i,
   );
   const runs: ActivationRun[] = [];
-  let info = { name: options.backend, dtype: '', device: '' };
+  let info: BackendInfo | undefined; // set by the first run (there is at least one)
   for (const sizes of options.shapes) {
     for (const activation of ['sigmoid', 'relu'] as const) {
       const spec: NetworkSpec = { sizes: [...sizes], activation, cost: options.cost };
       const params = initParams({ ...spec, activation: 'sigmoid' }, options.seed, 'scaled-normal'); // same θ0 for both activations
       const eta = activation === 'sigmoid' ? options.etaSigmoid : options.etaRelu;
       const name = `${activation} ${sizes.join('-')}`;
-      const backend = await createBackend(options.backend, spec, params);
+      const backend = await openBackend(options.backend, spec, params);
       info = backendInfo(backend);
       try {
         const probes: ActivationRun['probes'][number][] = [];
+        let probeSeconds = 0;
+        const probe = async (step: number, epoch: number) => {
+          const t = performance.now();
+          const g = await batchGradient(backend, digits.train, probeIdx);
+          const validationAccuracy = (await evaluate(backend, digits.validation)).accuracy;
+          probes.push({ step, epoch, meanAbsGradW: meanAbsWeightGradient(g), validationAccuracy });
+          probeSeconds += (performance.now() - t) / 1000;
+        };
         const totalSteps = options.epochs * Math.ceil(digits.train.count / options.batchSize);
-        const trained = await sgdWithProbes(backend, digits.train, {
+        const probeAt = probeSchedule(totalSteps, options.probes);
+        await probe(0, 0); // at θ0
+        probeSeconds = 0; // only the probes between steps count in the epochs' seconds
+        const trained = await trainWithProgress(backend, digits.train, {
           epochs: options.epochs,
           batchSize: options.batchSize,
           eta,
           seed: options.seed,
-          probeAt: probeSchedule(totalSteps, options.probes),
           label: `activation: ${name}`,
+          etaFlag: activation === 'sigmoid' ? '--eta-sigmoid' : '--eta-relu',
           progress: options.progress,
-          probe: async (step, epoch) => {
-            const g = await batchGradient(backend, digits.train, probeIdx);
-            const validationAccuracy = (await evaluate(backend, digits.validation)).accuracy;
-            probes.push({ step, epoch, meanAbsGradW: meanAbsWeightGradient(g), validationAccuracy });
-          },
+          // Between steps, on the schedule; the last step is measured after training.
+          betweenSteps: ({ step, epoch }) =>
+            step < totalSteps && probeAt(step) ? probe(step, epoch) : undefined,
         });
+        const sgdSeconds = trained.epochs.reduce((s, e) => s + e.epochSeconds, 0) - probeSeconds;
+        await probe(totalSteps, options.epochs);
         const L = sizes.length - 1;
         const perLayer = Array.from({ length: L }, (_, l) => mean(probes.map((p) => p.meanAbsGradW[l]!)));
-        const tail = trained.costs.subarray(
-          Math.max(0, trained.costs.length - Math.ceil(digits.train.count / options.batchSize)),
-        );
         runs.push({
           name,
           activation,
@@ -126,40 +141,21 @@ export async function runActivation(options: ActivationOptions): Promise<Experim
           initialFirstToLastRatio: probes[0]!.meanAbsGradW[0]! / probes[0]!.meanAbsGradW[L - 1]!,
           stepsTo: { '0.5': stepsTo(probes, 0.5), '0.8': stepsTo(probes, 0.8), '0.9': stepsTo(probes, 0.9) },
           testAccuracy: (await evaluate(backend, digits.test)).accuracy,
-          finalTrainCost: mean(tail),
-          sgdSeconds: trained.sgdSeconds,
+          // The mean of the last epoch's step costs.
+          finalTrainCost: trained.epochs.at(-1)!.trainCost,
+          sgdSeconds,
         });
       } finally {
         await backend.dispose();
       }
     }
   }
+  const { train, validation, test } = digits;
+  const data = { source: digits.source, train: train.count, validation: validation.count, test: test.count };
   const result: ActivationResult = {
-    experiment: 'activation',
-    claim: ACTIVATION_CLAIM,
-    createdAt: new Date().toISOString(),
-    backend: info,
-    data: {
-      source: digits.source,
-      train: digits.train.count,
-      validation: digits.validation.count,
-      test: digits.test.count,
-    },
-    seconds: (performance.now() - t0) / 1000,
+    ...resultHeader('activation', ACTIVATION_CLAIM, info!, data, t0),
     config: {
-      seed: options.seed,
-      backend: options.backend,
-      shapes: options.shapes.map((s) => [...s]),
-      epochs: options.epochs,
-      trainCount: options.trainCount,
-      validationCount: options.validationCount,
-      testCount: options.testCount,
-      batchSize: options.batchSize,
-      cost: options.cost,
-      etaSigmoid: options.etaSigmoid,
-      etaRelu: options.etaRelu,
-      probeCount: options.probeCount,
-      probes: options.probes,
+      ...settingsOf(options),
       init: 'scaled-normal: w ~ N(0, 1/n_in), b ~ N(0, 1); the same parameters for sigmoid and ReLU of one shape',
     },
     runs,

@@ -65,17 +65,3 @@ export function fitLine(xs: ArrayLike<number>, ys: ArrayLike<number>): LineFit {
   const slope = sxy / sxx;
   return { slope, intercept: my - slope * mx, r2: syy > 0 ? (sxy * sxy) / (sxx * syy) : 1 };
 }
-
-/** Euclidean norm of a list of vectors taken together. */
-export function norm(parts: readonly ArrayLike<number>[]): number {
-  let s = 0;
-  for (const p of parts) for (let i = 0; i < p.length; i++) s += p[i]! * p[i]!;
-  return Math.sqrt(s);
-}
-
-/** Round for a table (keeps JSON readable; the raw runs stay in the result where they matter). */
-export function round(x: number, digits = 4): number {
-  if (!Number.isFinite(x)) return x;
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}

@@ -1,11 +1,16 @@
+import { openBackend } from '@backprop/cli/kit';
 import { DOCUMENT_SPEC, evaluate, initParams, type Params } from '@backprop/core';
 import { deriveSeed, Rng } from '@backprop/data';
 import type { TopLevelSpec } from 'vega-lite';
-import { backendInfo, createBackend } from './backends.js';
 import {
+  type BackendInfo,
+  backendInfo,
   type CommonOptions,
   type ExperimentOutput,
   type ResultHeader,
+  resultHeader,
+  type Settings,
+  settingsOf,
   textTable,
   trainWithProgress,
 } from './common.js';
@@ -73,7 +78,7 @@ export interface BatchRun {
 
 /** The JSON result of the batch-size experiment. */
 export interface BatchSizeResult extends ResultHeader {
-  readonly config: Omit<BatchSizeOptions, 'progress' | 'dataDir'> & {
+  readonly config: Settings<BatchSizeOptions> & {
     readonly network: string;
     readonly init: string;
     readonly budget: string;
@@ -95,7 +100,7 @@ async function gradientEstimates(
   data: ReturnType<typeof loadDigits>['train'],
   seedPurpose: string,
 ): Promise<GradientEstimate[]> {
-  const backend = await createBackend(options.backend, DOCUMENT_SPEC, params);
+  const backend = await openBackend(options.backend, DOCUMENT_SPEC, params);
   try {
     const count = Math.min(options.gradientCount, data.count);
     const G = await fullGradient(backend, data, count); // ∇C over `count` examples
@@ -146,9 +151,9 @@ export async function runBatchSize(options: BatchSizeOptions): Promise<Experimen
   const params = initParams(spec, options.seed, 'normal');
   const N = digits.train.count;
   const runs: BatchRun[] = [];
-  let info = { name: options.backend, dtype: '', device: '' };
+  let info: BackendInfo | undefined; // set by the first run (there is at least one)
   for (const B of options.sizes) {
-    const backend = await createBackend(options.backend, spec, params);
+    const backend = await openBackend(options.backend, spec, params);
     info = backendInfo(backend);
     try {
       const S = Math.ceil(N / B);
@@ -191,7 +196,7 @@ export async function runBatchSize(options: BatchSizeOptions): Promise<Experimen
   // The gradient estimates: at θ0, and at θ1 = one epoch of batch-10 SGD from θ0.
   options.progress?.('batch-size: gradient estimates', 0, 2);
   const init = await gradientEstimates(options, params, digits.train, 'batch-size/gradient-init');
-  const warm = await createBackend(options.backend, spec, params);
+  const warm = await openBackend(options.backend, spec, params);
   let theta1: Params;
   try {
     await trainWithProgress(warm, digits.train, {
@@ -215,24 +220,16 @@ export async function runBatchSize(options: BatchSizeOptions): Promise<Experimen
           est.map((e) => Math.log(e.relativeError)),
         ).slope
       : Number.NaN;
+  const data = {
+    source: digits.source,
+    train: N,
+    validation: digits.validation.count,
+    test: digits.test.count,
+  };
   const result: BatchSizeResult = {
-    experiment: 'batch-size',
-    claim: BATCH_SIZE_CLAIM,
-    createdAt: new Date().toISOString(),
-    backend: info,
-    data: { source: digits.source, train: N, validation: digits.validation.count, test: digits.test.count },
-    seconds: (performance.now() - t0) / 1000,
+    ...resultHeader('batch-size', BATCH_SIZE_CLAIM, info!, data, t0),
     config: {
-      seed: options.seed,
-      backend: options.backend,
-      sizes: [...options.sizes],
-      epochs: options.epochs,
-      trainCount: options.trainCount,
-      validationCount: options.validationCount,
-      testCount: options.testCount,
-      eta: options.eta,
-      gradientSamples: options.gradientSamples,
-      gradientCount: options.gradientCount,
+      ...settingsOf(options),
       network: `${spec.sizes.join('-')} ${spec.activation}, ${spec.cost} cost`,
       init: 'normal, the same parameters for every batch size',
       budget: `${options.epochs} epochs of ${N} examples for every batch size (the same examples seen; fewer steps for larger batches)`,

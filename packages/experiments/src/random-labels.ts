@@ -1,11 +1,16 @@
+import { openBackend } from '@backprop/cli/kit';
 import { DOCUMENT_SPEC, type EpochPoint, initParams } from '@backprop/core';
 import { type DataSet, deriveSeed, makeDataSet, Rng } from '@backprop/data';
 import type { TopLevelSpec } from 'vega-lite';
-import { backendInfo, createBackend } from './backends.js';
 import {
+  type BackendInfo,
+  backendInfo,
   type CommonOptions,
   type ExperimentOutput,
   type ResultHeader,
+  resultHeader,
+  type Settings,
+  settingsOf,
   textTable,
   trainWithProgress,
 } from './common.js';
@@ -51,7 +56,7 @@ export interface LabelRun {
 
 /** The JSON result of the random-labels experiment. */
 export interface RandomLabelsResult extends ResultHeader {
-  readonly config: Omit<RandomLabelsOptions, 'progress' | 'dataDir'> & {
+  readonly config: Settings<RandomLabelsOptions> & {
     readonly network: string;
     readonly init: string;
   };
@@ -93,9 +98,9 @@ export async function runRandomLabels(
   for (const l of digits.train.labels) freq[l]! += 1 / digits.train.count;
   const constantCost = 0.5 * freq.reduce((s, p) => s + p * (1 - p), 0); // quadratic cost of the constant output a = p
   const runs: LabelRun[] = [];
-  let info = { name: options.backend, dtype: '', device: '' };
+  let info: BackendInfo | undefined; // set by the first run (there is at least one)
   for (const [labels, data] of sets) {
-    const backend = await createBackend(options.backend, spec, params);
+    const backend = await openBackend(options.backend, spec, params);
     info = backendInfo(backend);
     try {
       const r0 = performance.now();
@@ -115,22 +120,11 @@ export async function runRandomLabels(
       await backend.dispose();
     }
   }
+  const data = { source: digits.source, train: digits.train.count, validation: 0, test: digits.test.count };
   const result: RandomLabelsResult = {
-    experiment: 'random-labels',
-    claim: RANDOM_LABELS_CLAIM,
-    createdAt: new Date().toISOString(),
-    backend: info,
-    data: { source: digits.source, train: digits.train.count, validation: 0, test: digits.test.count },
-    seconds: (performance.now() - t0) / 1000,
+    ...resultHeader('random-labels', RANDOM_LABELS_CLAIM, info!, data, t0),
     config: {
-      seed: options.seed,
-      backend: options.backend,
-      trainCount: options.trainCount,
-      testCount: options.testCount,
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      eta: options.eta,
-      window: options.window,
+      ...settingsOf(options),
       network: `${spec.sizes.join('-')} ${spec.activation}, ${spec.cost} cost`,
       init: 'normal (N(0,1) weights and biases), the same parameters for both runs',
     },
