@@ -18,7 +18,10 @@ import { openBrowser } from './browser.js';
  * BACKPROP_WEB_OUT, when set, is a directory that receives the screenshots, the suite's table and
  * JSON report, and the epoch times (docs/web.md is made from them).
  */
-const REQUIRED = (process.env.BACKPROP_WEB_REQUIRE ?? 'reference,tfjs-cpu,tfjs-wasm,tfjs-webgl,tfjs-webgpu')
+const REQUIRED = (
+  process.env.BACKPROP_WEB_REQUIRE ??
+  'reference,tfjs-cpu,tfjs-wasm,tfjs-webgl,tfjs-webgpu,ort-web-wasm,ort-web-webgpu'
+)
   .split(/[\s,]+/)
   .filter(Boolean);
 const RUNS = Number(process.env.BACKPROP_WEB_RUNS ?? 20);

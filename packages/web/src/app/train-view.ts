@@ -4,9 +4,12 @@ import {
   COSTS,
   type EpochPoint,
   INITS,
+  MAX_LAYER_SIZE,
+  MAX_LAYERS,
+  MAX_PARAMETERS,
+  parameterCount,
   type RunFile,
   type StepPoint,
-  sizesProblem,
 } from '@backprop/core';
 import embed, { type Result } from 'vega-embed';
 import type { BackendStatus } from './backends.js';
@@ -35,8 +38,20 @@ function readConfig(form: HTMLFormElement, runNumber: number): PageTrainConfig {
   const sizes = text('sizes')
     .split(/[-,\s]+/)
     .map(Number);
-  const problem = sizesProblem(sizes, 'layers');
-  if (problem) throw new Error(problem);
+  // The bounds a model file may declare (core's MAX_*): a network the page could not save is refused before training.
+  if (sizes.length < 2 || sizes.length > MAX_LAYERS || sizes.some((n) => !(Number.isInteger(n) && n >= 1)))
+    throw new Error(
+      `layers must be 2 to ${MAX_LAYERS} positive integers separated by dashes, e.g. 784-16-16-10; got '${text('sizes')}'`,
+    );
+  const wide = sizes.findIndex((n) => n > MAX_LAYER_SIZE);
+  if (wide >= 0)
+    throw new Error(
+      `layer ${wide} has ${sizes[wide]} neurons, more than the ${MAX_LAYER_SIZE} a layer may have`,
+    );
+  if (parameterCount(sizes) > MAX_PARAMETERS)
+    throw new Error(
+      `layers ${sizes.join('-')} have ${parameterCount(sizes)} parameters, more than the ${MAX_PARAMETERS} a model file may hold`,
+    );
   if (sizes[0] !== 784 || sizes[sizes.length - 1] !== 10)
     throw new Error(
       `layers must start with 784 (MNIST's pixels) and end with 10 (its digits), got ${sizes.join('-')}`,
