@@ -97,6 +97,8 @@ describe('the web app in chromium', () => {
       'tfjs-wasm',
       'tfjs-webgl',
       'tfjs-webgpu',
+      'ort-web-wasm',
+      'ort-web-webgpu',
     ]);
     for (const name of REQUIRED) {
       const b = listed.find((x) => x.name === name);
@@ -232,7 +234,7 @@ describe('the web app in chromium', () => {
     await page.setInputFiles('#model-file', bad);
     await page.waitForSelector('#model-status[data-state=error]');
     expect(await page.textContent('#model-status')).toMatch(
-      /bad\.json: format is "backprop-run", expected "backprop-model"/,
+      /bad\.json: format should be "backprop-model" .*got "backprop-run"/,
     );
   }, 60_000);
 
