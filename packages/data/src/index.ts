@@ -6,6 +6,14 @@
 export { epochBatches, type LastBatchPolicy } from './batches.js';
 export { type DataSet, fillInputs, fillTargets, makeDataSet, oneHot, slice } from './dataset.js';
 export {
+  DigitImageError,
+  MNIST_BOX,
+  MNIST_SIDE,
+  type MnistImage,
+  type PixelImage,
+  toMnistImage,
+} from './digit-image.js';
+export {
   encodeIdx,
   IDX_TYPES,
   type IdxArray,
