@@ -27,7 +27,7 @@ export {
   readIdx,
   writeIdx,
 } from './idx.js';
-export { defaultMnistDir, loadMnist, MNIST_CLASSES, MNIST_FILES, type Mnist } from './mnist.js';
+export { defaultMnistDir, loadMnist, MNIST_CLASSES, MNIST_FILES, type Mnist, parseMnist } from './mnist.js';
 export { deriveSeed, Rng } from './rng.js';
 export { type SplitOptions, type Splits, splitMnist } from './splits.js';
 export { labelHistogram, meanFeature } from './summary.js';
