@@ -23,7 +23,7 @@ describe('backends by name', () => {
       /--backend: unknown backend 'abacus'; known: reference, /,
     );
     await expect(backendEntry('reference', { stepsPerRun: 4 })).rejects.toThrow(
-      /--steps-per-run applies to the backends that take it \(onnx-cpu, onnx-webgpu, onnx-cuda\), not to reference/,
+      /--steps-per-run applies to the backends that take it \(onnx-cpu, onnx-webgpu, onnx-cuda, ort-web-wasm\), not to reference/,
     );
     for (const name of ['reference', 'onnx-cpu', 'tfjs-cpu', 'torch'])
       expect((await backendEntry(name)).name).toBe(name);
