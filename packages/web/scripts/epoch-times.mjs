@@ -10,39 +10,28 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { openBrowser } from '../lib/chromium.js';
 import { startServer } from '../lib/server.js';
 
 const { values } = parseArgs({
   options: {
     out: { type: 'string' },
-    backends: { type: 'string', default: 'reference,tfjs-cpu,tfjs-wasm,tfjs-webgl,tfjs-webgpu' },
-    node: { type: 'string', default: 'reference,tfjs-cpu,tfjs-wasm,onnx-cpu,onnx-webgpu' },
+    backends: {
+      type: 'string',
+      default: 'reference,tfjs-cpu,tfjs-wasm,tfjs-webgl,tfjs-webgpu,ort-web-wasm,ort-web-webgpu',
+    },
+    node: { type: 'string', default: 'reference,tfjs-cpu,tfjs-wasm,ort-web-wasm,onnx-cpu,onnx-webgpu' },
     epochs: { type: 'string', default: '1' },
   },
 });
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--enable-unsafe-webgpu',
-];
 const here = import.meta.dirname;
 const cli = join(here, '../../cli/dist/bin.js');
 const work = mkdtempSync(join(tmpdir(), 'backprop-epoch-times-'));
 const rows = [];
 
 const server = await startServer({ port: 0 });
-const context = await chromium.launchPersistentContext(join(work, 'profile'), {
-  executablePath: process.env.BACKPROP_CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: FLAGS,
-  viewport: { width: 1280, height: 1000 },
-});
-const page = context.pages()[0] ?? (await context.newPage());
+const browser = await openBrowser();
+const { page } = browser;
 await page.goto(server.url);
 await page.waitForSelector('#train-backend[data-ready=true]', { state: 'attached', timeout: 120_000 });
 for (const backend of values.backends.split(',')) {
@@ -80,7 +69,7 @@ if (values.out) {
   mkdirSync(values.out, { recursive: true });
   await page.screenshot({ path: join(values.out, 'web-train-backends.png'), fullPage: true });
 }
-await context.close();
+await browser.close();
 await server.close();
 
 for (const backend of values.node.split(',').filter(Boolean)) {

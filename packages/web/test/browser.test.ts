@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { createReferenceBackend, parseModel, validateRunFile } from '@backprop/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openBrowser } from '../src/chromium.js';
 import { type RunningServer, startServer } from '../src/server.js';
-import { openBrowser } from './browser.js';
 
 /**
  * The web app in a real browser: Debian's chromium driven by playwright-core, against the page
@@ -14,7 +14,9 @@ import { openBrowser } from './browser.js';
  *
  * BACKPROP_WEB_REQUIRE (comma-separated) names the backends that must be available in the page;
  * by default all five, WebGPU included (headless chromium with --enable-unsafe-webgpu offers a
- * SwiftShader adapter). BACKPROP_WEB_RUNS sets the suite's random cases per clause (default 20);
+ * SwiftShader adapter). BACKPROP_WEB_RUNS sets the suite's random cases per clause (default 20),
+ * BACKPROP_WEB_WEBGPU_RUNS those on the WebGPU backends (default 5: on SwiftShader each case takes
+ * a second or more, and every clause still runs);
  * BACKPROP_WEB_OUT, when set, is a directory that receives the screenshots, the suite's table and
  * JSON report, and the epoch times (docs/web.md is made from them).
  */
@@ -25,6 +27,7 @@ const REQUIRED = (
   .split(/[\s,]+/)
   .filter(Boolean);
 const RUNS = Number(process.env.BACKPROP_WEB_RUNS ?? 20);
+const WEBGPU_RUNS = Number(process.env.BACKPROP_WEB_WEBGPU_RUNS ?? 5);
 const OUT = process.env.BACKPROP_WEB_OUT;
 /**
  * Clauses known to fail, by backend, with the finding. They must still fail (exactly these, at
@@ -175,7 +178,24 @@ describe('the web app in chromium', () => {
     modelPath = await downloadOf(page, '#download-model', 'page.model.json');
     const model = parseModel(JSON.parse(readFileSync(modelPath, 'utf8')), modelPath);
     expect(model.spec.sizes).toEqual([784, 16, 16, 10]);
-    expect(model.provenance.testAccuracy).toBe(run.final!.test.accuracy);
+    // The provenance is core's modelProvenance of the run file, as `backprop train` writes it.
+    const { createdAt, ...provenance } = model.provenance;
+    expect(Date.parse(createdAt!)).toBeGreaterThan(Date.parse(run.environment.time) - 1);
+    expect(provenance).toEqual({
+      init: 'normal',
+      epochs: 1,
+      batchSize: 10,
+      eta: 3,
+      momentum: 0,
+      weightDecay: 0,
+      seed: 1,
+      lastBatch: 'keep',
+      logEvery: 20,
+      backend: 'reference (float64, js)',
+      data: run.config.data.source,
+      testAccuracy: run.final!.test.accuracy,
+      runFile: `${run.name}.run.json`,
+    });
   }, 240_000);
 
   test('a digit drawn with the mouse is read by the model, as backprop predict would read it', async () => {
@@ -241,6 +261,7 @@ describe('the web app in chromium', () => {
   test('runs the conformance suite on every available backend: every clause passes, but the known findings', async () => {
     await view('suite');
     await page.fill('#suite-runs', String(RUNS));
+    await page.fill('#suite-runs-webgpu', String(WEBGPU_RUNS));
     const started = Date.now();
     await page.click('#suite-run');
     await page.waitForSelector('#suite-status[data-state=done]', { timeout: 900_000 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 
@@ -37,5 +37,29 @@ describe('backprop serve', () => {
     child.stderr.on('data', (c) => (err += c));
     expect(await new Promise((ok) => child.on('exit', ok))).toBe(1);
     expect(err).toMatch(/no built web app at \/nonexistent .*npx -y pnpm@12\.4\.2 build/);
+  });
+
+  test('a port out of range is a usage error (exit 2) naming the flag, before anything starts', async () => {
+    for (const [port, message] of [
+      ['70000', /--port must be at most 65535, got 70000/],
+      ['-1', /--port must be an integer ≥ 0, got -1/],
+      ['http', /--port must be a number, got 'http'/],
+    ] as const) {
+      const child = spawn(process.execPath, [CLI, 'serve', `--port=${port}`], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (c) => (err += c));
+      expect(await new Promise((ok) => child.on('exit', ok))).toBe(2);
+      expect(err).toMatch(message);
+      expect(err).toMatch(/Try 'backprop serve --help'/);
+    }
+  });
+
+  test('--help lists every flag with its default', () => {
+    const help = execFileSync(process.execPath, [CLI, 'serve', '--help'], { encoding: 'utf8' });
+    expect(help).toMatch(/--port N +port to listen on, 0 to 65535 .*\(default 5178\)/s);
+    expect(help).toMatch(/--host ADDRESS .*\(default 127\.0\.0\.1\)/s);
+    expect(help).toMatch(/--app DIR .*packages\/web of this checkout/s);
   });
 });

@@ -9,7 +9,7 @@ import { helpText, integer, parseFlags, text } from '../flags.js';
 const FLAGS = {
   port: integer({
     section: 'Flags',
-    help: 'port to listen on (0 picks a free one); at most 65535',
+    help: 'port to listen on, 0 to 65535 (0 picks a free one)',
     default: 5178,
     min: 0,
   }),
@@ -22,7 +22,7 @@ const FLAGS = {
   app: text({
     section: 'Flags',
     placeholder: 'DIR',
-    help: 'the web app package; it must be built: npx -y pnpm@12.4.2 --filter @backprop/web... build',
+    help: "the web app package, built by the checkout's 'npx -y pnpm@12.4.2 build'",
     defaultText: 'packages/web of this checkout',
   }),
 } as const;

@@ -1,22 +1,17 @@
 import type { ClauseResult, ConformanceReport } from '@backprop/conformance';
-import type { Activation, Cost, EpochPoint, Init, RunFile, StepPoint } from '@backprop/core';
+import type { EpochPoint, RunFile, RunSettings, StepPoint } from '@backprop/core';
 import type { BackendStatus } from './backends.js';
 
-/** The page's training settings: those of `backprop train`, for the page's backends. */
+/**
+ * The page's training settings: core's {@link RunSettings} (those of `backprop train`, from which
+ * the run file's config and the model's provenance are derived) for one of the page's backends.
+ */
 export interface PageTrainConfig {
   readonly backend: string;
-  readonly sizes: number[];
-  readonly activation: Activation;
-  readonly cost: Cost;
-  readonly init: Init;
-  readonly eta: number;
-  readonly batchSize: number;
-  readonly epochs: number;
-  readonly seed: number;
+  readonly settings: RunSettings;
   /** The first trainCount training images train, the last validationCount validate (Nielsen's split). */
   readonly trainCount: number;
   readonly validationCount: number;
-  readonly logEvery: number;
   /** The run's name in its run file. */
   readonly name: string;
 }
@@ -54,7 +49,14 @@ export type TrainEvent =
 /** To the suite worker. */
 export type SuiteRequest =
   | { readonly type: 'list' }
-  | { readonly type: 'run'; readonly backends: string[]; readonly runs: number; readonly seed: number };
+  | {
+      readonly type: 'run';
+      readonly backends: string[];
+      /** Random cases per clause; `runsOnWebgpu` for the backends whose device is WebGPU. */
+      readonly runs: number;
+      readonly runsOnWebgpu: number;
+      readonly seed: number;
+    };
 
 /** From the suite worker. */
 export type SuiteEvent =

@@ -37,12 +37,13 @@ export class SuiteView {
       (i) => i.value,
     );
     const runs = Number(byId<HTMLInputElement>('suite-runs').value);
+    const runsOnWebgpu = Number(byId<HTMLInputElement>('suite-runs-webgpu').value);
     const seed = Number(byId<HTMLInputElement>('suite-seed').value);
     if (backends.length === 0) {
       this.status('choose at least one backend', 'error');
       return;
     }
-    if (!(Number.isInteger(runs) && runs >= 1)) {
+    if (!(Number.isInteger(runs) && runs >= 1) || !(Number.isInteger(runsOnWebgpu) && runsOnWebgpu >= 1)) {
       this.status('random cases per clause: an integer ≥ 1', 'error');
       return;
     }
@@ -55,7 +56,7 @@ export class SuiteView {
     this.done.length = 0;
     byId('suite-table').textContent = '';
     this.status(`running on ${backends.join(', ')}…`, 'running');
-    this.send({ type: 'run', backends, runs, seed });
+    this.send({ type: 'run', backends, runs, runsOnWebgpu, seed });
   }
 
   private listBackends(list: BackendStatus[]): void {

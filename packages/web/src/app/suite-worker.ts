@@ -12,6 +12,7 @@ import {
   runConformance,
   selectClauses,
 } from '@backprop/conformance';
+import { availability } from '@backprop/core';
 import { backendStatuses, registerPageBackends } from './backends.js';
 import type { SuiteEvent, SuiteRequest } from './messages.js';
 import { fetchMnist } from './mnist.js';
@@ -30,9 +31,11 @@ self.onmessage = async (ev: MessageEvent<SuiteRequest>) => {
     for (const name of msg.backends) {
       let index = 0;
       post({ type: 'status', text: `${name}: starting…` });
-      const report = await runConformance(getBackend(name), {
+      const entry = getBackend(name);
+      const av = await availability(entry);
+      const report = await runConformance(entry, {
         seed: msg.seed,
-        runs: msg.runs,
+        runs: av.available && av.device === 'webgpu' ? msg.runsOnWebgpu : msg.runs,
         required: false,
         mnistTrain: mnist.train,
         onResult: (result) => post({ type: 'clause', backend: name, result, index: ++index, total }),

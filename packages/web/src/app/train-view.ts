@@ -66,17 +66,21 @@ function readConfig(form: HTMLFormElement, runNumber: number): PageTrainConfig {
   const backend = text('backend');
   return {
     backend,
-    sizes,
-    activation: pick('activation', ACTIVATIONS),
-    cost: pick('cost', COSTS),
-    init: pick('init', INITS),
-    eta,
-    batchSize: int('batchSize', 1),
-    epochs: int('epochs', 1),
-    seed: int('seed', 0),
+    settings: {
+      spec: { sizes, activation: pick('activation', ACTIVATIONS), cost: pick('cost', COSTS) },
+      init: pick('init', INITS),
+      epochs: int('epochs', 1),
+      batchSize: int('batchSize', 1),
+      eta,
+      // The page's form has no momentum, weight decay or drop-last: plain SGD as the lesson has it.
+      momentum: 0,
+      weightDecay: 0,
+      seed: int('seed', 0),
+      lastBatch: 'keep',
+      logEvery: int('logEvery', 1),
+    },
     trainCount: int('trainCount', 1),
     validationCount: int('validationCount', 0),
-    logEvery: int('logEvery', 1),
     name: `page-${backend}-${runNumber}`,
   };
 }

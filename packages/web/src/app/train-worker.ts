@@ -7,28 +7,27 @@
 import './worker-setup.js';
 import {
   DivergenceError,
-  type EpochPoint,
   initParams,
+  modelProvenance,
   type NetworkSpec,
   openBackend,
   parseModel,
-  type StepPoint,
   serializeModel,
   TrainingStopped,
   train,
 } from '@backprop/core';
 import { splitMnist } from '@backprop/data';
 import { backendStatuses, registerPageBackends } from './backends.js';
-import type { TrainEvent, TrainRequest } from './messages.js';
+import type { PageTrainConfig, TrainEvent, TrainRequest } from './messages.js';
 import { fetchMnist } from './mnist.js';
-import { PAGE_DATA_SOURCE, pageRunFile } from './run-file.js';
+import { pageRunFile } from './run-file.js';
 
 registerPageBackends();
 const post = (e: TrainEvent) => postMessage(e);
 let stopRequested = false;
 let running = false;
 
-async function run(config: Extract<TrainRequest, { type: 'train' }>['config']): Promise<void> {
+async function run(config: PageTrainConfig): Promise<void> {
   post({ type: 'status', text: 'loading MNIST from the page’s server…' });
   const mnist = await fetchMnist();
   const {
@@ -39,23 +38,24 @@ async function run(config: Extract<TrainRequest, { type: 'train' }>['config']): 
     trainCount: config.trainCount,
     validationCount: config.validationCount,
   });
-  const spec: NetworkSpec = { sizes: config.sizes, activation: config.activation, cost: config.cost };
-  const backend = await openBackend(config.backend, spec, initParams(spec, config.seed, config.init));
+  const { settings } = config;
+  const spec: NetworkSpec = { ...settings.spec, sizes: [...settings.spec.sizes] };
+  const backend = await openBackend(config.backend, spec, initParams(spec, settings.seed, settings.init));
   const started = new Date();
-  const steps: StepPoint[] = [];
-  const epochs: EpochPoint[] = [];
-  const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);
+  const stepsPerEpoch = Math.ceil(trainSet.count / settings.batchSize);
   const info = { name: backend.name, dtype: backend.dtype, device: backend.device };
   post({ type: 'start', backend: info, stepsPerEpoch });
-  const counts = { train: trainSet.count, validation: validation.count, test: test.count };
+  const run = {
+    config,
+    backend: info,
+    started,
+    counts: { train: trainSet.count, validation: validation.count, test: test.count },
+  };
   let lastPost = 0;
   try {
+    // The loop of `backprop train`, with the same settings.
     const result = await train(backend, trainSet, {
-      epochs: config.epochs,
-      batchSize: config.batchSize,
-      eta: config.eta,
-      seed: config.seed,
-      logEvery: config.logEvery,
+      ...settings,
       ...(validation.count > 0 ? { validation } : {}),
       test,
       shouldStop: () => stopRequested,
@@ -65,54 +65,29 @@ async function run(config: Extract<TrainRequest, { type: 'train' }>['config']): 
         lastPost = now;
         post({ type: 'step', ...e });
       },
-      onPoint: (p) => {
-        steps.push(p);
-        post({ type: 'point', point: p });
-      },
-      onEpoch: (p) => {
-        epochs.push(p);
-        post({ type: 'epoch', point: p });
-      },
+      onPoint: (p) => post({ type: 'point', point: p }),
+      onEpoch: (p) => post({ type: 'epoch', point: p }),
     });
     const final = result.final!;
-    const model = serializeModel({
-      spec,
-      params: await backend.getParams(),
-      provenance: {
-        createdAt: new Date().toISOString(),
-        init: config.init,
-        seed: config.seed,
-        epochs: config.epochs,
-        batchSize: config.batchSize,
-        eta: config.eta,
-        momentum: 0,
-        weightDecay: 0,
-        backend: `${info.name} (${info.dtype}, ${info.device})`,
-        data: PAGE_DATA_SOURCE,
-        testAccuracy: final.accuracy,
-        runFile: `${config.name}.run.json`,
-      },
-    });
-    parseModel(JSON.parse(model), 'the page’s model file'); // the checks saveModel makes
     const runFile = pageRunFile({
-      config,
-      backend: info,
-      started,
-      counts,
+      ...run,
       steps: result.steps,
       epochs: result.epochs,
       final: { test: final, seconds: result.seconds },
       error: null,
       modelFile: `${config.name}.model.json`,
     });
+    const model = serializeModel({
+      spec,
+      params: await backend.getParams(),
+      provenance: modelProvenance(runFile, final.accuracy, `${config.name}.run.json`),
+    });
+    parseModel(JSON.parse(model), 'the page’s model file'); // the checks saveModel makes
     post({ type: 'done', run: runFile, model });
   } catch (e) {
     if (e instanceof DivergenceError) {
       const runFile = pageRunFile({
-        config,
-        backend: info,
-        started,
-        counts,
+        ...run,
         steps: e.partial.steps,
         epochs: e.partial.epochs,
         final: null,

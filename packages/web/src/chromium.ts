@@ -3,11 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
-/** Debian's chromium, as CI installs it (no browser download). */
+/**
+ * Debian's chromium as the browser test (test/browser.test.ts) and the epoch-times script
+ * (scripts/epoch-times.mjs, through lib/chromium.js) launch it: one definition of the executable
+ * and its flags. Not part of the page; playwright-core is a development dependency.
+ */
+
+/** Debian's chromium, as CI installs it (no browser download); BACKPROP_CHROMIUM names another. */
 export const CHROMIUM = process.env.BACKPROP_CHROMIUM ?? '/usr/bin/chromium';
 
 /** The flags of issue 16: headless, no sandbox (root in CI), nothing from the network, WebGPU on. */
-export const CHROMIUM_FLAGS = [
+export const CHROMIUM_FLAGS: readonly string[] = Object.freeze([
   '--headless',
   '--no-sandbox',
   '--disable-background-networking',
@@ -15,20 +21,22 @@ export const CHROMIUM_FLAGS = [
   '--disable-sync',
   '--no-first-run',
   '--enable-unsafe-webgpu',
-];
+]);
 
-/** A fresh chromium with its own profile directory, removed on close. */
-export async function openBrowser(): Promise<{
-  context: BrowserContext;
-  page: Page;
-  close: () => Promise<void>;
-}> {
+/** A chromium with a page open, and how to close it (its profile directory is removed). */
+export interface OpenBrowser {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  close(): Promise<void>;
+}
+
+/** A fresh chromium with its own profile directory (playwright passes it as --user-data-dir). */
+export async function openBrowser(): Promise<OpenBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'backprop-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    // (the fresh profile is passed as the user data dir: playwright turns it into --user-data-dir)
-    args: CHROMIUM_FLAGS,
+    args: [...CHROMIUM_FLAGS],
     viewport: { width: 1280, height: 1000 },
     acceptDownloads: true,
   });
