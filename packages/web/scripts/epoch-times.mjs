@@ -7,7 +7,7 @@
 //   node packages/web/scripts/epoch-times.mjs [--out DIR] [--backends a,b,...] [--node a,b,...]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openBrowser } from '../lib/chromium.js';
@@ -28,6 +28,13 @@ const here = import.meta.dirname;
 const cli = join(here, '../../cli/dist/bin.js');
 const work = mkdtempSync(join(tmpdir(), 'backprop-epoch-times-'));
 const rows = [];
+// When and under what load each run was measured: the date it ended, and the machine's 1-, 5- and
+// 15-minute load averages then (the machine may be shared; the numbers mean little without it).
+const when = () => ({
+  endedAt: new Date().toISOString(),
+  load: loadavg().map((l) => Number(l.toFixed(2))),
+  cpus: availableParallelism(),
+});
 
 const server = await startServer({ port: 0 });
 const browser = await openBrowser();
@@ -59,6 +66,7 @@ for (const backend of values.backends.split(',')) {
     backend,
     secondsPerEpoch: seconds.reduce((a, b) => a + b, 0) / seconds.length,
     test: acc.at(-1),
+    ...when(),
   });
   console.log(JSON.stringify(rows.at(-1)));
   // Reset the status for the next run.
@@ -98,6 +106,7 @@ for (const backend of values.node.split(',').filter(Boolean)) {
     backend,
     secondsPerEpoch: e.reduce((a, x) => a + x.epochSeconds, 0) / e.length,
     test: `${(100 * run.final.test.accuracy).toFixed(2)}%`,
+    ...when(),
   });
   console.log(JSON.stringify(rows.at(-1)));
 }
