@@ -20,13 +20,19 @@ import {
 } from '@backprop/core';
 import { type DataSet, fillInputs, fillTargets } from '@backprop/data';
 import { EngineError, EngineProcess, type EngineProcessOptions, parseCommand } from './engine-process.js';
-import type { Extension, Hello, Op } from './messages.js';
+import { EXTENSIONS, type Extension, type Hello, type Op } from './messages.js';
 import { decodeArray, decodeParams, decodeScalar, encodeArray, encodeParams, ProtocolError } from './wire.js';
 
 /** Options of a {@link StdioEngine}. */
 export interface StdioEngineOptions extends EngineProcessOptions {
   /** The backend name reported to the suite; default: the engine's own name from its handshake. */
   readonly name?: string;
+  /**
+   * The protocol extensions the host may use, of those the engine announces (default: all this
+   * host knows, {@link EXTENSIONS}); `[]` talks plain version 1 to any engine (for comparisons,
+   * or to work around an engine's faulty extension).
+   */
+  readonly extensions?: readonly Extension[];
 }
 
 /** Whether an engine starts here (the shape of the conformance registry's `Availability`). */
@@ -337,8 +343,9 @@ export class ProtocolBackend implements Backend {
     );
   }
 
+  /** Whether the engine announced extension `e` and the host may use it. */
   private announces(e: Extension): boolean {
-    return this.hello.extensions.includes(e);
+    return this.hello.extensions.includes(e) && (this.engine.options.extensions ?? EXTENSIONS).includes(e);
   }
 
   /**
@@ -348,9 +355,9 @@ export class ProtocolBackend implements Backend {
    * `pauseEvery` asks for `betweenSteps` (awaited; if it throws, the epoch stops there); every
    * segment draws the same seeded shuffle, so the steps are those of an uninterrupted epoch.
    * Without the extension the engine runs whole epochs only: an epoch from step 0 with no pause
-   * inside runs as one request, and anything else (resuming mid-epoch, a checkpoint inside an
-   * epoch) is refused with the reason, since the shared loop would visit other mini-batches
-   * than the engine's own shuffle. With `load-data` the training set crosses the pipe once per
+   * inside runs as one request, then `onSteps` and `betweenSteps`; anything else (`startStep` >
+   * 0, a pause inside the epoch) is refused with the reason, not run on the shared loop over
+   * `step`, which would visit other mini-batches than the engine's own shuffle. With `load-data` the training set crosses the pipe once per
    * engine process, not with every request.
    */
   async trainEpoch(data: DataSet, options: EpochOptions): Promise<EpochResult> {
@@ -381,7 +388,7 @@ export class ProtocolBackend implements Backend {
           first > 0
             ? `resume an epoch at step ${first}`
             : `pause after step ${stepsToPause(options, 0)} of an epoch of ${total} (pauseEvery ${options.pauseEvery})`
-        }: checkpoints inside an epoch need an engine that runs part of an epoch (docs/protocol.md, train_epoch); update the engine or checkpoint at epoch ends`,
+        }: checkpoints and resuming need an engine whose train_epoch runs part of an epoch (start_step, steps; docs/protocol.md, Extensions)`,
       );
     const wire = () => {
       const all = Uint32Array.from({ length: data.count }, (_, i) => i);

@@ -215,7 +215,7 @@ describe.runIf(numpy.found)('a protocol-1 train_epoch (no train-epoch-range)', (
     const { b, ops } = await open(false);
     expect(b.name).toBe('whole-epochs');
     await expect(b.trainEpoch(data, { ...epoch, startStep: 2 })).rejects.toThrow(
-      "whole-epochs runs whole epochs only (its handshake announces no 'train-epoch-range' extension), so it cannot resume an epoch at step 2: checkpoints inside an epoch need an engine that runs part of an epoch",
+      "whole-epochs runs whole epochs only (its handshake announces no 'train-epoch-range' extension), so it cannot resume an epoch at step 2: checkpoints and resuming need an engine whose train_epoch runs part of an epoch (start_step, steps; docs/protocol.md, Extensions)",
     );
     await expect(
       b.trainEpoch(data, { ...epoch, pauseEvery: 2, betweenSteps: () => undefined }),

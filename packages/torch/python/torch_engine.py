@@ -5,7 +5,9 @@
 Gradients come from autograd of the batch's MEAN cost; δ^l = ∂C_x/∂z^l from z^l.retain_grad(),
 times m (autograd of the mean gives δ/m for each example's row). Steps are torch.optim.SGD
 (momentum and weight decay its own; decay on the weights only, through a parameter group);
-an epoch is the engine's own loop over torch.randperm with a seeded torch.Generator.
+an epoch is the engine's own loop over torch.randperm with a seeded torch.Generator, run in the
+parts the host asks for (start_step, steps: the protocol's train-epoch-range), the same shuffle
+each time, so a resumed epoch takes the steps of an uninterrupted one.
 """
 
 import argparse
