@@ -29,7 +29,7 @@ export interface StdioEngineOptions extends EngineProcessOptions {
   readonly name?: string;
   /**
    * The protocol extensions the host may use, of those the engine announces (default: all this
-   * host knows, {@link EXTENSIONS}); `[]` talks plain version 1 to any engine (for comparisons,
+   * host knows, `EXTENSIONS`); `[]` talks plain version 1 to any engine (for comparisons,
    * or to work around an engine's faulty extension).
    */
   readonly extensions?: readonly Extension[];

@@ -94,35 +94,20 @@ describe.runIf(numpy.found)('train_epoch in parts (train-epoch-range, load-data)
     expect(b.batches).toEqual(a.batches);
     expect(flat(await paused.getParams())).toEqual(after);
 
-    // Stopped after step 2 by a throwing betweenSteps: no step after it runs.
-    const stopped = await e.create(spec, params);
-    const stop = new Error('stop here');
-    await expect(
-      stopped.trainEpoch(data, {
-        ...epoch,
-        pauseEvery: 2,
-        betweenSteps: (done) => {
-          if (done === 2) throw stop;
-        },
-      }),
-    ).rejects.toBe(stop);
-    const at2 = await stopped.getParams();
-
-    // Resumed there (momentum 0 at the cut is what a checkpoint restores only without momentum,
-    // so resume the momentum-free epoch): the rest of the epoch, the same steps as uninterrupted.
+    // Stopped after step 2 by a throwing betweenSteps (no step after it runs), then resumed there
+    // from the parameters it stopped with: the rest of the epoch, the steps of an uninterrupted
+    // one. (Without momentum: a checkpoint of a protocol engine carries no velocity.)
     const plain = { ...epoch, momentum: 0 };
     const ref = await e.create(spec, params);
     const full = await ref.trainEpoch(data, plain);
     const first = await e.create(spec, params);
-    await expect(
-      first.trainEpoch(data, {
-        ...plain,
-        pauseEvery: 2,
-        betweenSteps: (done) => {
-          if (done === 2) throw stop;
-        },
-      }),
-    ).rejects.toBe(stop);
+    const stop = new Error('stop here');
+    const stopAt2 = (done: number) => {
+      if (done === 2) throw stop;
+    };
+    await expect(first.trainEpoch(data, { ...plain, pauseEvery: 2, betweenSteps: stopAt2 })).rejects.toBe(
+      stop,
+    );
     const resumed = await e.create(spec, await first.getParams());
     const rr = recorder();
     const c = await resumed.trainEpoch(data, { ...plain, startStep: 2, pauseEvery: 2, ...rr });
@@ -130,7 +115,6 @@ describe.runIf(numpy.found)('train_epoch in parts (train-epoch-range, load-data)
     expect([...c.costs]).toEqual([...full.costs.subarray(2)]);
     expect(c.batches).toEqual(full.batches);
     expect(flat(await resumed.getParams())).toEqual(flat(await ref.getParams()));
-    expect(flat(at2)).not.toEqual(flat(params));
 
     // startStep at the end: no step, no pause, the epoch's batches still reported.
     const none = recorder();
@@ -143,13 +127,13 @@ describe.runIf(numpy.found)('train_epoch in parts (train-epoch-range, load-data)
     // train_epoch named it by id, and each part said where it starts and how many steps it runs.
     expect(sent.filter((m) => m.op === 'load_data').length).toBe(1);
     const epochs = sent.filter((m) => m.op === 'train_epoch');
-    expect(epochs.length).toBe(1 + 3 + 1 + 1 + 1 + 2 + 1);
+    expect(epochs.length).toBe(1 + 3 + 1 + 1 + 2 + 1);
     for (const m of epochs) {
       expect(m.keys).toContain('data');
       expect(m.keys).not.toContain('x');
       expect(m.keys).toEqual(expect.arrayContaining(['start_step', 'steps']));
     }
-    for (const b of [whole, paused, stopped, ref, first, resumed]) await b.dispose();
+    for (const b of [whole, paused, ref, first, resumed]) await b.dispose();
   });
 
   test('another data set replaces the one the engine holds (drop_data, then load_data)', async () => {
