@@ -12,6 +12,7 @@ import { findPython, type ProtocolBackend, StdioEngine } from '../src/index.js';
 const numpy = await findPython(['numpy']);
 const numpyEngine = fileURLToPath(new URL('../python/examples/numpy_network.py', import.meta.url));
 const wholeEngine = fileURLToPath(new URL('./engines/whole_epoch_engine.py', import.meta.url));
+const faultyEngine = fileURLToPath(new URL('./engines/faulty_epoch_engine.py', import.meta.url));
 
 const spec: NetworkSpec = { sizes: [3, 4, 2], activation: 'sigmoid', cost: 'quadratic' };
 const params: Params = {
@@ -159,6 +160,27 @@ describe.runIf(numpy.found)('train_epoch in parts (train-epoch-range, load-data)
       'train_epoch',
       'train_epoch',
     ]);
+    await b.dispose();
+  });
+});
+
+describe.runIf(numpy.found)('a train_epoch that gets start_step and steps wrong', () => {
+  const paused = { ...epoch, pauseEvery: 2, betweenSteps: () => undefined };
+  test('another shuffle for a later part of the epoch stops it, saying why', async () => {
+    if (!numpy.found) return;
+    const e = new StdioEngine([numpy.python, faultyEngine, 'reseed']);
+    const b = await e.create(spec, params);
+    await expect(b.trainEpoch(data, paused)).rejects.toThrow(
+      'faulty-reseed drew another shuffle for the steps from 2 of this epoch (seed 11) than for the steps before: its train_epoch must draw the same mini-batches for the same seed every time',
+    );
+    await b.dispose();
+  });
+
+  test('the whole epoch where a part was asked for breaks the protocol (its costs)', async () => {
+    if (!numpy.found) return;
+    const e = new StdioEngine([numpy.python, faultyEngine, 'whole']);
+    const b = await e.create(spec, params);
+    await expect(b.trainEpoch(data, paused)).rejects.toThrow(/costs has shape \[5\], expected \[2\]/);
     await b.dispose();
   });
 });

@@ -143,6 +143,7 @@ describe('protocol.schema.json', () => {
     expect(valid('', { ...te, x: arr, y: arr })).toBe('');
     expect(valid('', { ...te, data: 1, start_step: 3, steps: 2 })).toBe('');
     expect(valid('', { ...te, data: 1, x: arr })).not.toBe('');
+    expect(valid('', { ...te, data: 1, x: arr, y: arr })).not.toBe('');
     expect(valid('', te)).not.toBe('');
     expect(valid('', { ...te, data: 1, start_step: -1 })).not.toBe('');
     expect(valid('', { id: 5, op: 'load_data', data: 1, x: arr, y: arr })).toBe('');
