@@ -36,7 +36,7 @@ export const TORCH_ENGINE: string = join(
 export const TORCH_PYTHON_ENV = 'BACKPROP_TORCH_PYTHON';
 
 /** Options of {@link torchEntry}. */
-export interface TorchEntryOptions extends Pick<StdioEngineOptions, 'timeouts' | 'onMessage'> {
+export interface TorchEntryOptions extends Pick<StdioEngineOptions, 'timeouts' | 'onMessage' | 'extensions'> {
   /** Interpreters to try, in order (default: BACKPROP_TORCH_PYTHON alone, else python3, /usr/bin/python3, python). */
   readonly pythons?: readonly string[];
   /** torch.set_num_threads in the engine (default: BACKPROP_TORCH_THREADS, else 1). */
@@ -75,6 +75,7 @@ export function torchEntry(dtype: Dtype, options: TorchEntryOptions = {}): Backe
             env: { PYTHONPATH: [PYTHON_DIR, process.env.PYTHONPATH].filter(Boolean).join(delimiter) },
             ...(options.timeouts ? { timeouts: options.timeouts } : {}),
             ...(options.onMessage ? { onMessage: options.onMessage } : {}),
+            ...(options.extensions ? { extensions: options.extensions } : {}),
           },
         );
         try {
