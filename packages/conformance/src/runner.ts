@@ -1,4 +1,5 @@
 import { CAPABILITY_MEANING, type Capability, capabilitiesOf, type Dtype } from '@backprop/core';
+import type { DataSet } from '@backprop/data';
 import * as fc from 'fast-check';
 import type { CheckContext, Clause } from './clause.js';
 import { selectClauses } from './clauses/index.js';
@@ -79,6 +80,11 @@ export interface ConformanceOptions {
   readonly clauses?: readonly string[];
   /** Also run the MNIST fixture (default true). */
   readonly fixture?: boolean;
+  /**
+   * The MNIST training set the fixture takes its images from, where there is no file system to
+   * read it from (a browser page passes the images it fetched); default: `loadMnist().train`.
+   */
+  readonly mnistTrain?: DataSet;
   /** Give up on a clause (and fail it) after this long; default 120 s. */
   readonly timeLimitMs?: number;
   /** Treat unavailability as a failure; default: the name is in BACKPROP_REQUIRE_BACKENDS. */
@@ -254,7 +260,7 @@ export class ConformanceSession {
     if (clause.fixture && this.options.fixture !== false) {
       let fixture: C;
       try {
-        fixture = clause.fixture(mnistFixture());
+        fixture = clause.fixture(mnistFixture(this.options.mnistTrain));
       } catch (e) {
         return done('fail', { message: `the MNIST fixture could not be loaded: ${(e as Error).message}` });
       }
