@@ -72,6 +72,7 @@ export {
   RunFileError,
   type RunFinal,
   type RunSettings,
+  type RunStatus,
   readRunFile,
   runEnvironment,
   validateRunFile,
