@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { loadModel, writeFileAtomic } from '@backprop/core';
 import { type Command, UsageError } from '../command.js';
 import { choice, helpText, integer, parseFlags, text, toggle } from '../flags.js';
@@ -38,7 +37,6 @@ per neuron of layer l−1.`,
 
 /** `backprop weights`. */
 export const command: Command = {
-  summary: "draw each first-layer neuron's weights as a 28×28 tile (or a deeper layer as a heat map)",
   help: HELP,
   flags: FLAGS,
   async run(argv) {
@@ -46,10 +44,6 @@ export const command: Command = {
     if (positionals.length !== 1)
       throw new UsageError('name one model file, e.g. backprop weights model.json --out weights.png');
     const { layer } = values;
-    if (!existsSync(positionals[0]!))
-      throw new UsageError(
-        `model file '${positionals[0]}' does not exist; 'backprop train' writes one (model.json)`,
-      );
     const model = loadModel(positionals[0]!);
     const L = model.spec.sizes.length - 1;
     if (layer > L)
