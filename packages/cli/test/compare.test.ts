@@ -1,10 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN_FORMAT, RUN_VERSION, type RunFile, writeRunFile } from '@backprop/core';
+import { RUN_FORMAT, RUN_VERSION, type RunFile, RunFileError, writeRunFile } from '@backprop/core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../src/command.js';
-import { command, configDifferences, formatTable, labelRuns, summarise } from '../src/commands/compare.js';
+import {
+  command,
+  configDifferences,
+  defaultTitle,
+  formatTable,
+  labelRuns,
+  summarise,
+} from '../src/commands/compare.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-compare-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -120,8 +127,13 @@ describe('backprop compare', () => {
     const r1 = runFile('onnx-cpu', 'cpu', 0, 0, 1);
     const r2 = runFile('onnx-cpu', 'cpu', 0, 0, 1, 2);
     const runs = labelRuns(['x/one.json', 'y/two.json'], [r1, r2]);
-    expect(runs.map((r) => r.label)).toEqual(['onnx-cpu (one)', 'onnx-cpu (two)']);
+    // They differ in seed: the legend says each run's.
+    expect(runs.map((r) => r.label)).toEqual(['onnx-cpu · seed 1', 'onnx-cpu · seed 2']);
     expect(configDifferences(runs)).toEqual(['seed']);
+    expect(defaultTitle(runs)).toMatch(/; the runs differ in seed \(each run's in the legend\)$/);
+    // Same settings: told apart by the run's name.
+    const same = labelRuns(['x/one.json', 'y/two.json'], [r1, runFile('onnx-cpu', 'cpu', 0, 0, 1)]);
+    expect(same.map((r) => r.label)).toEqual(['onnx-cpu (one)', 'onnx-cpu (two)']);
   });
 
   it('prints the table and writes SVG, PNG and a self-contained HTML page', async () => {
@@ -153,7 +165,9 @@ describe('backprop compare', () => {
     const h = readFileSync(html, 'utf8');
     expect(h).toContain('<svg');
     expect(h).toContain('<table>');
-    expect(h).not.toMatch(/<script|<link|src="http/); // nothing fetched: opens offline
+    expect(h).not.toMatch(/<script[^>]*\bsrc=|<link|src="http/); // nothing fetched: opens offline
+    expect(h).toContain('new vega.View(vega.parse('); // Vega inlined: hover values, zoom
+    expect(h).toContain('<noscript><svg');
   }, 60_000);
 
   it('refuses an unknown output format and reports a bad run file by name', async () => {
@@ -161,12 +175,8 @@ describe('backprop compare', () => {
     await expect(command.run([])).rejects.toThrow(UsageError);
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ format: 'something-else' }));
-    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      expect(await command.run([a, bad])).toBe(1);
-      expect(err.mock.calls[0]!.join(' ')).toContain('bad.json');
-    } finally {
-      err.mockRestore();
-    }
+    // Bad input: the command throws the file's error (the program prints it and exits 2).
+    await expect(command.run([a, bad])).rejects.toThrow(RunFileError);
+    await expect(command.run([a, bad])).rejects.toThrow(/bad\.json: format should be "backprop-run"/);
   });
 });
