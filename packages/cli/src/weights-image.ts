@@ -78,6 +78,21 @@ function colourBar(png: PNG, x0: number, y0: number, w: number, h: number): void
   }
 }
 
+/** The most pixels a weights image may have: 100 million (400 MB of RGBA before compression). */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+
+/** Thrown by {@link weightsImage} for an image over {@link MAX_IMAGE_PIXELS}, before allocating it. */
+export class ImageTooLargeError extends RangeError {
+  override name = 'ImageTooLargeError';
+}
+
+function checkImageSize(width: number, height: number): void {
+  if (width * height > MAX_IMAGE_PIXELS)
+    throw new ImageTooLargeError(
+      `the image would be ${width.toLocaleString('en-US')}×${height.toLocaleString('en-US')} px, more than the ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} pixels a weights image may have`,
+    );
+}
+
 /**
  * Draw W^layer of a network with layer sizes `sizes`. Layer 1 of a network whose input is a
  * square image (784 = 28 × 28) is drawn as one tile per neuron: neuron j's 784 weights
@@ -112,6 +127,7 @@ export function weightsImage(
     const barHeight = Math.max(6, zoom * 2);
     const width = gridCols * tile + (gridCols + 1) * gap;
     const height = gridRows * tile + (gridRows + 1) * gap + barHeight + gap;
+    checkImageSize(width, height);
     const png = new PNG({ width, height });
     fill(png, 0, 0, width, height, GAP);
     const layerMax = maxAbs(W);
@@ -144,6 +160,7 @@ export function weightsImage(
   const barHeight = 8;
   const width = cols * zoom + 2 * gap;
   const height = rows * zoomY + 3 * gap + barHeight;
+  checkImageSize(width, height);
   const png = new PNG({ width, height });
   fill(png, 0, 0, width, height, GAP);
   const scale = maxAbs(W);

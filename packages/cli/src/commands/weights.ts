@@ -1,7 +1,7 @@
 import { loadModel, writeFileAtomic } from '@backprop/core';
 import { type Command, UsageError } from '../command.js';
 import { choice, helpText, integer, parseFlags, text, toggle } from '../flags.js';
-import { weightsImage } from '../weights-image.js';
+import { ImageTooLargeError, weightsImage } from '../weights-image.js';
 
 /** The flags of `backprop weights`. */
 const FLAGS = {
@@ -17,8 +17,13 @@ const FLAGS = {
     },
     default: 'tile',
   }),
-  zoom: integer({ section: 'Flags', help: 'screen pixels per weight', defaultText: '4 for tiles' }),
-  columns: integer({ section: 'Flags', help: 'tiles per row', defaultText: '⌈√n⌉: 4 × 4 for 16 neurons' }),
+  zoom: integer({ section: 'Flags', help: 'screen pixels per weight', defaultText: '4 for tiles', min: 1 }),
+  columns: integer({
+    section: 'Flags',
+    help: 'tiles per row',
+    defaultText: '⌈√n⌉: 4 × 4 for 16 neurons',
+    min: 1,
+  }),
   heatmap: toggle({ section: 'Flags', help: 'draw layer 1 as a heat map too' }),
 } as const;
 
@@ -50,13 +55,21 @@ export const command: Command = {
       throw new UsageError(
         `--layer must be from 1 to ${L}: ${positionals[0]} has ${L} weight matrices (sizes ${model.spec.sizes.join('-')})`,
       );
-    const image = weightsImage(model.spec.sizes, model.params, {
-      layer,
-      scale: values.scale,
-      zoom: values.zoom,
-      columns: values.columns,
-      heatmap: values.heatmap,
-    });
+    let image: ReturnType<typeof weightsImage>;
+    try {
+      image = weightsImage(model.spec.sizes, model.params, {
+        layer,
+        scale: values.scale,
+        zoom: values.zoom,
+        columns: values.columns,
+        heatmap: values.heatmap,
+      });
+    } catch (e) {
+      if (!(e instanceof ImageTooLargeError)) throw e;
+      throw new UsageError(
+        `${e.message}: give a smaller --zoom${values.columns ? ' or other --columns' : ''}`,
+      );
+    }
     const out = values.out;
     writeFileAtomic(out, image.png);
     const n = model.spec.sizes[layer]!;
