@@ -22,8 +22,8 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The name in `known` that `typed` most likely meant, or undefined: the nearest by
- * {@link editDistance} when it is at most a third of the longer name's length (at least 1),
- * or the only name that starts with `typed`.
+ * {@link editDistance} when it is at most 1 for names of up to three letters, else at most 2
+ * or a third of the longer name's length, or the only name that starts with `typed`.
  */
 export function closest(typed: string, known: Iterable<string>): string | undefined {
   let best: string | undefined;
@@ -37,8 +37,9 @@ export function closest(typed: string, known: Iterable<string>): string | undefi
       bestDistance = d;
     }
   }
-  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(Math.max(typed.length, best.length) / 3)))
-    return best;
+  // Two slips in a name of four or more letters ("traom" for "train"), one in a shorter one, a third of a long one.
+  const limit = (n: number) => (n <= 3 ? 1 : Math.max(2, Math.floor(n / 3)));
+  if (best !== undefined && bestDistance <= limit(Math.max(typed.length, best.length))) return best;
   return typed.length >= 2 && prefixed.length === 1 ? prefixed[0] : undefined;
 }
 
