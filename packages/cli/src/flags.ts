@@ -197,6 +197,17 @@ export function parseFlags<F extends FlagTable>(
     parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals });
   } catch (e) {
     const message = (e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, '');
+    // "--eta -1": Node reads -1 as a flag; say how to give a value that starts with '-'.
+    const ambiguous = /^Option '--([^']+)' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      const i = argv.indexOf(`--${ambiguous[1]}`);
+      const value = i >= 0 ? argv[i + 1] : undefined;
+      throw new UsageError(
+        value === undefined
+          ? `--${ambiguous[1]} needs a value`
+          : `--${ambiguous[1]} ${value}: a value that starts with '-' is given after '=', as --${ambiguous[1]}=${value}`,
+      );
+    }
     const unknown = /^Unknown option '--([^'=]+)'/.exec(message);
     const hint = unknown ? didYouMean(unknown[1]!, Object.keys(table), (n) => `--${n}`) : '';
     // With a likely meaning, that is the advice; Node's about positionals starting with '-' is not.

@@ -103,7 +103,7 @@ export async function runProgram(program: Program, argv: string[]): Promise<numb
     }
     if (name.startsWith('-'))
       throw new UsageError(
-        `'${name}' before the ${program.noun}: give the ${program.noun} first, e.g. ${program.name} ${Object.keys(program.commands)[0]} ${name}`,
+        `'${name}' before the ${program.noun}: give the ${program.noun} first, e.g. ${program.name} ${Object.keys(program.commands)[0]} ${name}.`,
       );
     const entry = entryOf(program, name);
     return await runCommand(`${program.name} ${name}`, await entry.load(), rest);

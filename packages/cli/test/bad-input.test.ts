@@ -88,6 +88,7 @@ const usageCases: [string[], string][] = [
   [['train', '--weight-decay=-0.1'], '--weight-decay'],
   [['train', '--seed', '1.5'], '--seed'],
   [['train', '--activation', 'tanh'], '--activation'],
+  [['train', '--eta', '-1'], "a value that starts with '-' is given after '=', as --eta=-1"],
   [['train', '--cost', 'hinge'], '--cost'],
   [['train', '--backend', 'no-such-backend', '--epochs', '1', '--train-count', '100'], 'no-such-backend'],
   [['train', '--data-dir', 'no/such/dir'], '--data-dir'],
