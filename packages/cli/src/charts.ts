@@ -192,8 +192,12 @@ export function svgToPng(svg: string, scale = 2): Buffer {
   return r.render().asPng();
 }
 
-/** Text safe inside a `<script>` element (no `</script>` can end it early). */
-const scriptSafe = (s: string) => s.replace(/<\//g, '<\\/');
+/**
+ * Text safe inside a `<script>` element: no `</script` can end it early. Only that sequence is
+ * escaped (`<\/script`, the same string or pattern in JavaScript and JSON): escaping every `</`
+ * would break regular expressions such as `/</g` in Vega's minified build.
+ */
+const scriptSafe = (s: string) => s.replace(/<\/(script)/gi, '<\\/$1');
 
 /**
  * Vega's browser build (vega.min.js of the installed vega package), to inline in a page so that

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_FORMAT, RUN_VERSION, type RunFile, RunFileError, writeRunFile } from '@backprop/core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { curvesSpec } from '../src/charts.js';
 import { UsageError } from '../src/command.js';
 import {
   command,
   configDifferences,
+  curveRows,
   defaultTitle,
   formatTable,
   labelRuns,
@@ -134,6 +136,45 @@ describe('backprop compare', () => {
     // Same settings: told apart by the run's name.
     const same = labelRuns(['x/one.json', 'y/two.json'], [r1, runFile('onnx-cpu', 'cpu', 0, 0, 1)]);
     expect(same.map((r) => r.label)).toEqual(['onnx-cpu (one)', 'onnx-cpu (two)']);
+  });
+
+  it('a diverged run does not set the cost axis: clipped to the others’ range and marked where it ends', () => {
+    const good = runFile('reference', 'js', 0, 0, 1);
+    const bad = runFile('onnx-cpu', 'cpu', 0, 0, 1);
+    const steps = bad.curve.steps.slice(0, 12).map((p, i) => ({ ...p, cost: 10 ** i })); // blows up
+    const diverged: RunFile = { ...bad, status: 'diverged', curve: { steps, epochs: [] }, final: null };
+    const rows = curveRows(labelRuns(['a.json', 'b.json'], [good, diverged]));
+    const costs = good.curve.steps.map((p) => p.cost);
+    const [lo, hi] = rows.options.costDomain!;
+    expect(lo).toBeLessThan(Math.min(...costs));
+    expect(hi).toBeGreaterThan(Math.max(...costs));
+    expect(hi).toBeLessThan(2 * Math.max(...costs)); // the diverged run's 1e11 does not flatten the other
+    expect(rows.options.diverged).toEqual([{ run: 'onnx-cpu', step: 120, seconds: 1.2 }]);
+    const spec = JSON.stringify(
+      curvesSpec(rows.steps, rows.epochs, 't', ['reference', 'onnx-cpu'], rows.options),
+    );
+    expect(spec).toContain('"clamp":true');
+    expect(spec).toContain('✗ onnx-cpu diverged (step 120)');
+    // Without a diverged run nothing is clipped.
+    expect(curveRows(labelRuns(['a.json'], [good])).options).toEqual({});
+  });
+
+  it('accuracy is drawn in percent, epochs on whole-number ticks', () => {
+    const rows = curveRows(labelRuns(['a.json'], [runFile('reference', 'js', 0, 0, 1)]));
+    const spec = curvesSpec(rows.steps, rows.epochs, 't', ['reference'], rows.options) as unknown as {
+      vconcat: {
+        hconcat: {
+          data: { values: { accuracy: number }[] };
+          layer: { encoding: Record<string, { title?: string; axis?: object }> }[];
+        }[];
+      }[];
+    };
+    const epochPanel = spec.vconcat[1]!.hconcat[0]!;
+    expect(epochPanel.data.values.map((v) => v.accuracy)).toEqual(
+      [85, 90, 95].map((a) => expect.closeTo(a, 9)),
+    );
+    expect(epochPanel.layer[0]!.encoding.y!.title).toBe('validation accuracy (%)');
+    expect(epochPanel.layer[0]!.encoding.x!.axis).toEqual({ tickMinStep: 1, format: 'd' });
   });
 
   it('prints the table and writes SVG, PNG and a self-contained HTML page', async () => {
