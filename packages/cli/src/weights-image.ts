@@ -261,7 +261,9 @@ export function labelledWeightsSvg(image: WeightsImage, caption: string): string
       lines[lines.length - 1] = `${last} ${word}`;
     else lines.push(word);
   }
-  lines.forEach((l, i) => label(4, y + (i + 1) * (font + 3) + 2, l, 'start', font - 1, '#444'));
+  lines.forEach((l, i) => {
+    label(4, y + (i + 1) * (font + 3) + 2, l, 'start', font - 1, '#444');
+  });
   const h = Math.max(height, y + (lines.length + 1) * (font + 3));
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" font-family="DejaVu Sans">
 <rect width="100%" height="100%" fill="#fff"/>
