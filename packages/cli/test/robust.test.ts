@@ -393,3 +393,53 @@ describe('items 5 and 6: a named backend that cannot run is exit 1 with its reas
     expect(existsSync(at('cuda', 'model.json'))).toBe(false);
   }, 90_000);
 });
+
+/** A small tmpfs, where this process may mount one (root, in a container that allows it); null elsewhere. */
+function smallFileSystem(name: string, size: string): string | null {
+  const path = at(name);
+  mkdirSync(path);
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', path]);
+  if (r.status !== 0) return null;
+  afterAll(() => {
+    spawnSync('umount', [path]);
+  });
+  return path;
+}
+
+describe('a full disk', () => {
+  const full = smallFileSystem('full', '64k');
+  // Mounting needs root and a container that allows it; where it cannot, there is no full disk to test on.
+  it.skipIf(full === null)(
+    'too little free space is refused before the first step, naming what is needed',
+    async () => {
+      const r = await cli(['train', ...TINY, '--out', join(full!, 'run')]);
+      expect(r.code, r.output).toBe(2);
+      expect(r.output).toMatch(
+        /full\/run has [\d.]+ kB free, but the run file, model file, checkpoint will need about [\d.]+ kB: free some space or give another location/,
+      );
+      expect(readdirSync(full!)).toEqual([]); // nothing left behind: no directory, no lock
+    },
+    30_000,
+  );
+
+  const filling = smallFileSystem('filling', '2m');
+  it.skipIf(filling === null)(
+    'a disk that fills up during the run: the trained model is written elsewhere, and the message says where',
+    async () => {
+      const p = start([...RUN, '--out', join(filling!, 'run')], { timeout: 60_000 });
+      await until(() => /^epoch 1\/4/m.test(p.output()), p.exit);
+      spawnSync('dd', ['if=/dev/zero', `of=${join(filling!, 'filler')}`, 'bs=64k']); // until it is full
+      const r = await p.exit;
+      expect(r.code, r.output).toBe(1);
+      const m =
+        /could not write the model file .*run\/model\.json: no space left on the device \(ENOSPC\); the trained model was written to (\S+) instead/.exec(
+          r.output,
+        );
+      expect(m, r.output).not.toBeNull();
+      const rescued = JSON.parse(readFileSync(m![1]!, 'utf8'));
+      expect(rescued.spec.sizes).toEqual([784, 30, 10]);
+      rmSync(m![1]!);
+    },
+    90_000,
+  );
+});
