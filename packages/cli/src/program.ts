@@ -9,7 +9,8 @@ import { didYouMean } from './suggest.js';
  * A program of subcommands — `backprop`, or the repository's `pnpm experiment` — and how it
  * runs one: `--help` anywhere (or `help CMD`) prints the subcommand's help, `--version` the
  * version; a {@link UsageError} prints its message and where help is, bad input its message
- * (both exit code 2), never a stack trace; a mistyped subcommand gets a "did you mean".
+ * (both exit code 2), any other error its message (exit code 1, the work failed), never a stack
+ * trace (unless BACKPROP_DEBUG is set); a mistyped subcommand gets a "did you mean".
  */
 
 /** A subcommand as a program lists it: its summary, known without loading it, and how to load it. */
@@ -71,7 +72,10 @@ export async function runCommand(prefix: string, command: Command, argv: string[
       console.error(`${red(`${prefix}:`)} ${(e as Error).message}`);
       return EXIT_BAD_INPUT;
     }
-    throw e;
+    // The work failed (a backend that cannot run, a write that failed): said under the command's name.
+    console.error(`${red(`${prefix}:`)} ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.BACKPROP_DEBUG) console.error(e);
+    return EXIT_FAILED;
   }
 }
 
