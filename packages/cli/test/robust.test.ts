@@ -24,7 +24,12 @@ import { lockPath, uniqueDirectory } from '../src/output-files.js';
  */
 const bin = resolve(import.meta.dirname, '../dist/bin.js');
 const dir = mkdtempSync(join(tmpdir(), 'backprop-robust-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** File systems mounted for the tests (a full disk), unmounted before the directory goes. */
+const mounts: string[] = [];
+afterAll(() => {
+  for (const m of mounts) spawnSync('umount', [m]);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 interface Exit {
   readonly code: number | null;
@@ -276,6 +281,18 @@ describe('item 2: interruptions always resumable, nothing overwritten', () => {
     expect((await first.exit).code).toBe(143);
   }, 90_000);
 
+  it('the lock of a process killed with SIGKILL (no chance to clean up) does not block the next run', async () => {
+    const first = start([...RUN, '--out', 'killed'], { timeout: 60_000 });
+    const lock = lockPath(at('killed', 'run.json'));
+    await until(() => existsSync(lock), first.exit);
+    first.child.kill('SIGKILL');
+    expect((await first.exit).signal).toBe('SIGKILL');
+    expect(existsSync(lock)).toBe(true); // left behind, naming a process that is gone
+    const next = await cli(['train', ...TINY, '--out', 'killed']);
+    expect(next.code, next.output).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+  }, 90_000);
+
   it('default output directories are unique, even for runs started in the same second', async () => {
     const a = start(['train', ...TINY], { timeout: 60_000 });
     const b = start(['train', ...TINY], { timeout: 60_000 });
@@ -400,9 +417,7 @@ function smallFileSystem(name: string, size: string): string | null {
   mkdirSync(path);
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', path]);
   if (r.status !== 0) return null;
-  afterAll(() => {
-    spawnSync('umount', [path]);
-  });
+  mounts.push(path);
   return path;
 }
 
