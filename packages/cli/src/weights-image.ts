@@ -40,6 +40,8 @@ export interface WeightsImage {
   readonly cells: readonly Box[];
   /** Where the colour bar (−scale … 0 … +scale, left to right) is. */
   readonly bar: Box;
+  /** A heat map's columns (neurons of layer l − 1), each {@link Box.width} / columns wide. */
+  readonly columns?: number;
 }
 
 /** A rectangle of pixels. */
@@ -196,7 +198,17 @@ export function weightsImage(
     width: cols * zoom,
     height: zoomY,
   }));
-  return { png: PNG.sync.write(png), width, height, kind: 'heatmap', layer, scales: [scale], cells, bar };
+  return {
+    png: PNG.sync.write(png),
+    width,
+    height,
+    kind: 'heatmap',
+    layer,
+    scales: [scale],
+    cells,
+    bar,
+    columns: cols,
+  };
 }
 
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -206,23 +218,24 @@ const weightText = (w: number) => w.toPrecision(3).replace('-', '−');
 
 /**
  * The image of {@link weightsImage} with its labels, as an SVG document: each neuron's number
- * (in the corner of its tile, or left of its heat-map row, every few rows when they are
- * thin), the colour bar's values (−max |w|, 0, +max |w|, or "of each tile" when every tile has
- * its own scale) and a caption saying what is drawn. The pixels are embedded unscaled.
+ * (in the corner of its tile; for a heat map, left of its row and, for the inputs, above its
+ * column, every few when they are thin), the colour bar's values (−max |w|, 0, +max |w|, or
+ * "max |w|" when every tile has its own scale) and a caption saying what is drawn. The pixels
+ * are embedded unscaled.
  */
 export function labelledWeightsSvg(image: WeightsImage, caption: string): string {
   const font = 12;
-  const left = image.kind === 'heatmap' ? 8 + font * String(image.cells.length - 1).length * 0.7 : 0;
-  const below =
-    2 * font + 6 + Math.ceil((caption.length * font * 0.55) / Math.max(200, image.width + left)) * (font + 3);
+  const heat = image.kind === 'heatmap';
+  const left = heat ? 8 + font * String(image.cells.length - 1).length * 0.7 : 0;
+  const top = heat ? font + 4 : 0;
   const width = Math.round(image.width + left + 8);
-  const height = image.height + below;
   const text: string[] = [];
-  const label = (x: number, y: number, s: string, anchor = 'start', size = font, fill = '#222') =>
+  const label = (x: number, y: number, s: string, anchor = 'start', size = font, fill = '#222') => {
     text.push(
-      `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-size="${size}" fill="${fill}" text-anchor="${anchor}">${escapeXml(s)}</text>`,
+      `<text x="${x.toFixed(1)}" y="${(y + top).toFixed(1)}" font-size="${size}" fill="${fill}" text-anchor="${anchor}">${escapeXml(s)}</text>`,
     );
-  if (image.kind === 'tiles') {
+  };
+  if (!heat) {
     const size = Math.max(8, Math.min(14, Math.floor(image.cells[0]!.height / 6)));
     image.cells.forEach((c, j) => {
       const w = size * (0.65 * String(j).length + 0.5);
@@ -232,9 +245,10 @@ export function labelledWeightsSvg(image: WeightsImage, caption: string): string
       label(left + c.x + 2, c.y + size, String(j), 'start', size, '#fff');
     });
   } else {
-    const every = Math.max(1, Math.ceil((font + 2) / image.cells[0]!.height));
+    const row = image.cells[0]!;
+    const everyRow = Math.max(1, Math.ceil((font + 2) / row.height));
     image.cells.forEach((c, j) => {
-      if (j % every === 0)
+      if (j % everyRow === 0)
         label(
           left - 4,
           c.y + c.height / 2 + font / 3,
@@ -243,6 +257,12 @@ export function labelledWeightsSvg(image: WeightsImage, caption: string): string
           Math.min(font, Math.max(8, c.height)),
         );
     });
+    // The columns: neuron k of the layer before, every few so that the numbers do not touch.
+    const columns = image.columns ?? 0;
+    const column = row.width / Math.max(1, columns);
+    const everyColumn = Math.max(1, Math.ceil((font * 0.7 * String(columns - 1).length + 6) / column));
+    for (let k = 0; k < columns; k += everyColumn)
+      label(left + row.x + (k + 0.5) * column, -4, String(k), 'middle', Math.min(font, 10));
   }
   const b = image.bar;
   const y = image.height + font;
@@ -251,23 +271,23 @@ export function labelledWeightsSvg(image: WeightsImage, caption: string): string
   label(left + b.x, y, one ? `−${weightText(max)}` : '−max |w|', 'start');
   label(left + b.x + b.width / 2, y, '0', 'middle');
   label(left + b.x + b.width, y, one ? `+${weightText(max)}` : '+max |w|', 'end');
-  // The caption, wrapped to the width.
-  const perLine = Math.max(20, Math.floor((width - 8) / (font * 0.55)));
-  const words = caption.split(' ');
+  // The caption, wrapped to the width (DejaVu Sans: about 0.6 em a character).
+  const size = font - 1;
+  const perLine = Math.max(20, Math.floor((width - 8) / (size * 0.6)));
   const lines: string[] = [];
-  for (const word of words) {
+  for (const word of caption.split(' ')) {
     const last = lines.at(-1);
     if (last !== undefined && `${last} ${word}`.length <= perLine)
       lines[lines.length - 1] = `${last} ${word}`;
     else lines.push(word);
   }
   lines.forEach((l, i) => {
-    label(4, y + (i + 1) * (font + 3) + 2, l, 'start', font - 1, '#444');
+    label(4, y + (i + 1) * (font + 3) + 2, l, 'start', size, '#444');
   });
-  const h = Math.max(height, y + (lines.length + 1) * (font + 3));
+  const h = Math.ceil(top + y + (lines.length + 0.5) * (font + 3));
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" font-family="DejaVu Sans">
 <rect width="100%" height="100%" fill="#fff"/>
-<image x="${left}" y="0" width="${image.width}" height="${image.height}" href="data:image/png;base64,${image.png.toString('base64')}"/>
+<image x="${left}" y="${top}" width="${image.width}" height="${image.height}" href="data:image/png;base64,${image.png.toString('base64')}"/>
 ${text.join('\n')}
 </svg>`;
 }

@@ -85,6 +85,8 @@ describe('weightsImage', () => {
     const h = labelledWeightsSvg(heat, 'c');
     expect(h).toContain('>0</text>');
     expect(h).toContain(`>−${heat.scales[0]!.toPrecision(3)}</text>`);
+    const numbers = [...h.matchAll(/>(\d+)<\/text>/g)].map((m) => Number(m[1]));
+    expect(numbers.filter((n) => n === 0).length).toBeGreaterThanOrEqual(3); // row 0, column 0, the bar's 0
   });
 
   it('rejects a layer that does not exist', () => {
