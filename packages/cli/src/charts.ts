@@ -142,7 +142,9 @@ export function curvesSpec(
     });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, font: FONT, limit: 800 },
+    // One line per clause ("…; the runs differ in …"): a long title would be cut, or widen the
+    // chart, as Vega measures text without a font (an estimate longer than the real text).
+    title: { text: title.includes('; ') ? title.split('; ') : title, font: FONT },
     config: {
       font: FONT,
       view: { stroke: '#ccc' },

@@ -133,6 +133,12 @@ describe('backprop compare', () => {
     expect(runs.map((r) => r.label)).toEqual(['onnx-cpu · seed 1', 'onnx-cpu · seed 2']);
     expect(configDifferences(runs)).toEqual(['seed']);
     expect(defaultTitle(runs)).toMatch(/; the runs differ in seed \(each run's in the legend\)$/);
+    // Drawn as two lines, so that Vega neither cuts it nor widens the chart for it.
+    const spec = curvesSpec([], [], defaultTitle(runs), ['a', 'b']) as { title: { text: unknown } };
+    expect(spec.title.text).toEqual([
+      '784-16-16-10, sigmoid/quadratic, η=3, batch 10, 1000 training images',
+      "the runs differ in seed (each run's in the legend)",
+    ]);
     // Same settings: told apart by the run's name.
     const same = labelRuns(['x/one.json', 'y/two.json'], [r1, runFile('onnx-cpu', 'cpu', 0, 0, 1)]);
     expect(same.map((r) => r.label)).toEqual(['onnx-cpu (one)', 'onnx-cpu (two)']);
