@@ -5,10 +5,17 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/**
+ * Input that cannot be used, found before any work started: a file that is not what it should
+ * be, an output location that cannot be written, a run that would not fit in memory. Printed
+ * without the usage hint, exit code 2, no stack trace.
+ */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
 /** A command of the `backprop` CLI. */
 export interface Command {
-  /** One line for `backprop --help`. */
-  readonly summary: string;
   /** Full `--help` text (generated from {@link flags} by `helpText`). */
   readonly help: string;
   /** Every flag the command takes: what `--help` lists and what parsing accepts. */

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './command.js';
+import { EXIT_TABLE } from './exit-codes.js';
+import { didYouMean } from './suggest.js';
 
 /**
  * Flags as data: each command declares one table of its flags (name, type, default, allowed
@@ -194,7 +196,22 @@ export function parseFlags<F extends FlagTable>(
   try {
     parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals });
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+    const message = (e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, '');
+    // "--eta -1": Node reads -1 as a flag; say how to give a value that starts with '-'.
+    const ambiguous = /^Option '--([^']+)' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      const i = argv.indexOf(`--${ambiguous[1]}`);
+      const value = i >= 0 ? argv[i + 1] : undefined;
+      throw new UsageError(
+        value === undefined
+          ? `--${ambiguous[1]} needs a value`
+          : `--${ambiguous[1]} ${value}: a value that starts with '-' is given after '=', as --${ambiguous[1]}=${value}`,
+      );
+    }
+    const unknown = /^Unknown option '--([^'=]+)'/.exec(message);
+    const hint = unknown ? didYouMean(unknown[1]!, Object.keys(table), (n) => `--${n}`) : '';
+    // With a likely meaning, that is the advice; Node's about positionals starting with '-' is not.
+    throw new UsageError(hint ? `Unknown option '--${unknown![1]}'.${hint}` : message);
   }
   const values: Record<string, unknown> = {};
   const given = new Set<string>();
@@ -241,7 +258,13 @@ export function helpText(doc: HelpDoc, table: FlagTable): string {
   }
   for (const [section, flags] of sections) out.push('', `${section}:`, ...flagLines(flags));
   for (const [title, body] of Object.entries(doc.after ?? {})) out.push('', `${title}:`, body);
+  out.push('', 'Exit status (every command):', ...exitStatusLines());
   return out.join('\n');
+}
+
+/** The exit-code table ({@link EXIT_TABLE}) as `--help` prints it, wrapped. */
+export function exitStatusLines(): string[] {
+  return EXIT_TABLE.flatMap(([code, meaning]) => hanging(`  ${code}`, meaning, 8));
 }
 
 /** The lines `--help` gives the flags of `table`, each `--name VALUE` and what {@link describeFlag} says, wrapped. */
@@ -265,8 +288,8 @@ export function describeFlag(f: Flag<unknown, unknown>): string {
 }
 
 /** `head` then `text` wrapped at {@link WIDTH}, continuation lines indented to the text's column. */
-function hanging(head: string, text: string): string[] {
-  const column = Math.max(FLAG_COLUMN, head.length + 2);
+function hanging(head: string, text: string, minColumn = FLAG_COLUMN): string[] {
+  const column = Math.max(minColumn, head.length + 2);
   const lines: string[] = [];
   let line = head.padEnd(column);
   let empty = true;

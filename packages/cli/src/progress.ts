@@ -20,15 +20,64 @@ export function formatDuration(seconds: number): string {
 }
 
 /**
+ * Time left for a whole run, measured on this process's own steps: a run resumed at step
+ * `startStep` estimates from the steps it has done since, at the speed it has done them, so
+ * the estimate is right from the first epoch after `--resume` (not diluted by the checkpoint's
+ * steps, nor by the time the first process took).
+ */
+export class RunEta {
+  private readonly started: number;
+
+  constructor(
+    /** Steps in the whole run. */
+    readonly totalSteps: number,
+    /** Steps already done when this process began (a resumed run's checkpoint step). */
+    readonly startStep = 0,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.started = now();
+  }
+
+  /** Seconds left after `step` steps of the run, or NaN before this process has done one. */
+  secondsLeft(step: number): number {
+    const done = step - this.startStep;
+    if (done <= 0) return Number.NaN;
+    const elapsed = (this.now() - this.started) / 1000;
+    return (elapsed / done) * Math.max(0, this.totalSteps - step);
+  }
+}
+
+/** Terminals whose cursor a bar has hidden: shown again however the process exits. */
+const hidden = new Set<NodeJS.WriteStream>();
+let exitHook = false;
+function showCursors(): void {
+  for (const s of hidden) s.write('\x1b[?25h');
+  hidden.clear();
+}
+
+/**
  * The live bar both displays draw on a terminal: `TITLE ▓▓▓░░ done/total UNIT | ETA m:ss` and
- * any `extra` after it, redrawn at most ten times a second, removed when it stops.
+ * any `extra` after it, redrawn at most ten times a second, removed when it stops. The cursor
+ * it hides comes back when it stops, and when the process exits while it is drawn (a second
+ * Ctrl-C, an error).
  */
 class LiveBar {
   private readonly bar: cliProgress.SingleBar;
   private started = 0;
   private lastDraw = 0;
 
-  constructor(stream: NodeJS.WriteStream, title: string, unit: string, total: number, extra = '') {
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    title: string,
+    unit: string,
+    total: number,
+    extra = '',
+  ) {
+    if (!exitHook) {
+      process.on('exit', showCursors);
+      exitHook = true;
+    }
+    hidden.add(stream);
     this.bar = new cliProgress.SingleBar(
       {
         stream,
@@ -41,7 +90,7 @@ class LiveBar {
       cliProgress.Presets.shades_classic,
     );
     this.started = performance.now();
-    this.bar.start(total, 0, { left: '-', cost: '-' });
+    this.bar.start(total, 0, { left: '-', cost: '-', run: '-', detail: '' });
   }
 
   /** `done` of `total` finished; `payload` fills the fields of `extra`. Throttled, except the last. */
@@ -56,6 +105,7 @@ class LiveBar {
 
   stop(): void {
     this.bar.stop();
+    hidden.delete(this.stream);
   }
 }
 
@@ -87,19 +137,42 @@ abstract class Display {
  * Writes to stdout unless told otherwise.
  */
 export class TrainProgress extends Display {
-  constructor(options: ProgressOptions = {}) {
+  private step0 = 0;
+
+  constructor(
+    options: ProgressOptions = {},
+    /** The whole run's time left (shown beside the epoch's on the bar), when given. */
+    private readonly eta?: RunEta,
+  ) {
     super(options, process.stdout);
   }
 
   /** Begin epoch `epoch` of `epochs`, `steps` SGD steps long. */
   startEpoch(epoch: number, epochs: number, steps: number): void {
     if (this.drawBar)
-      this.bar = new LiveBar(this.stream, `epoch ${epoch}/${epochs}`, ' steps', steps, ' | cost {cost}');
+      this.bar = new LiveBar(
+        this.stream,
+        `epoch ${epoch}/${epochs}`,
+        ' steps',
+        steps,
+        `${this.eta ? ' | run {run}' : ''} | cost {cost}`,
+      );
   }
 
-  /** After a step: `done` steps of this epoch, the epoch's running mean cost. */
-  step(done: number, total: number, runningCost: number): void {
-    this.bar?.update(done, total, { cost: runningCost.toFixed(4) });
+  /** After a step: `done` steps of this epoch, the epoch's running mean cost; `step` the run's steps so far. */
+  step(done: number, total: number, runningCost: number, step = this.step0): void {
+    this.step0 = step;
+    this.bar?.update(done, total, {
+      cost: runningCost.toFixed(4),
+      ...(this.eta ? { run: formatDuration(this.eta.secondsLeft(step)) } : {}),
+    });
+  }
+
+  /** "about m:ss left" for the whole run after `step` steps, or '' (no estimate yet, or the run is done). */
+  runLeft(step: number): string {
+    if (!this.eta || step >= this.eta.totalSteps) return '';
+    const left = this.eta.secondsLeft(step);
+    return Number.isFinite(left) ? `about ${formatDuration(left)} left` : '';
   }
 
   /** End the epoch's bar and print its summary line (unless quiet). */
@@ -127,23 +200,37 @@ export class TaskProgress extends Display {
     super(options, process.stderr);
   }
 
-  /** `done` of `total` units of the work called `label` are finished. */
-  report(label: string, done: number, total: number): void {
+  /**
+   * `done` of `total` units of the work called `label` are finished; `detail` (on a terminal)
+   * says what is being done now, after the bar.
+   */
+  report(label: string, done: number, total: number, detail?: string): void {
     if (this.quiet) return;
     const fresh = label !== this.label;
     this.label = label;
     if (this.drawBar) {
-      if (fresh) {
+      if (fresh || this.bar === undefined) {
         this.stopBar();
-        this.bar = new LiveBar(this.stream, label, '', total);
+        this.bar = new LiveBar(this.stream, label, '', total, detail === undefined ? '' : ' | {detail}');
       }
-      this.bar!.update(done, total);
+      this.bar.update(done, total, detail === undefined ? {} : { detail });
       return;
     }
     const tenth = Math.floor((total > 0 ? Math.min(1, done / total) : 1) * 10);
     if (!fresh && tenth === this.tenth) return;
     this.tenth = tenth;
     this.log(`${String(tenth * 10).padStart(3)}%  ${label}`);
+  }
+
+  /** Print a whole line (a failure, say) above the work's bar; the bar is drawn again at the next report. */
+  line(text: string): void {
+    this.stopBar();
+    this.log(text);
+  }
+
+  /** Whether a live bar is drawn (on a terminal, not quiet). */
+  get live(): boolean {
+    return this.drawBar;
   }
 
   /** Remove the bar. */

@@ -36,6 +36,20 @@ export interface WeightsImage {
   readonly layer: number;
   /** The max |w| that full brightness stands for, per tile (tiles with 'tile' scale) or one for the layer. */
   readonly scales: number[];
+  /** Where each neuron j is drawn: its tile, or its row of the heat map (pixels of {@link png}). */
+  readonly cells: readonly Box[];
+  /** Where the colour bar (−scale … 0 … +scale, left to right) is. */
+  readonly bar: Box;
+  /** A heat map's columns (neurons of layer l − 1), each {@link Box.width} / columns wide. */
+  readonly columns?: number;
+}
+
+/** A rectangle of pixels. */
+export interface Box {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
 }
 
 const POSITIVE = [70, 150, 255] as const; // blue
@@ -78,6 +92,21 @@ function colourBar(png: PNG, x0: number, y0: number, w: number, h: number): void
   }
 }
 
+/** The most pixels a weights image may have: 100 million (400 MB of RGBA before compression). */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+
+/** Thrown by {@link weightsImage} for an image over {@link MAX_IMAGE_PIXELS}, before allocating it. */
+export class ImageTooLargeError extends RangeError {
+  override name = 'ImageTooLargeError';
+}
+
+function checkImageSize(width: number, height: number): void {
+  if (width * height > MAX_IMAGE_PIXELS)
+    throw new ImageTooLargeError(
+      `the image would be ${width.toLocaleString('en-US')}×${height.toLocaleString('en-US')} px, more than the ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} pixels a weights image may have`,
+    );
+}
+
 /**
  * Draw W^layer of a network with layer sizes `sizes`. Layer 1 of a network whose input is a
  * square image (784 = 28 × 28) is drawn as one tile per neuron: neuron j's 784 weights
@@ -112,15 +141,18 @@ export function weightsImage(
     const barHeight = Math.max(6, zoom * 2);
     const width = gridCols * tile + (gridCols + 1) * gap;
     const height = gridRows * tile + (gridRows + 1) * gap + barHeight + gap;
+    checkImageSize(width, height);
     const png = new PNG({ width, height });
     fill(png, 0, 0, width, height, GAP);
     const layerMax = maxAbs(W);
     const scales: number[] = [];
+    const cells: Box[] = [];
     for (let j = 0; j < rows; j++) {
       const scale = options.scale === 'global' ? layerMax : maxAbs(W, j * cols, (j + 1) * cols);
       scales.push(scale);
       const x0 = gap + (j % gridCols) * (tile + gap);
       const y0 = gap + Math.floor(j / gridCols) * (tile + gap);
+      cells.push({ x: x0, y: y0, width: tile, height: tile });
       for (let k = 0; k < cols; k++) {
         const t = scale > 0 ? W[j * cols + k]! / scale : 0; // w^1_jk at pixel k
         const px = x0 + (k % side) * zoom;
@@ -129,7 +161,8 @@ export function weightsImage(
           for (let dx = 0; dx < zoom; dx++) divergingColour(t, png.data, ((py + dy) * width + px + dx) * 4);
       }
     }
-    colourBar(png, gap, height - barHeight - gap, width - 2 * gap, barHeight);
+    const bar = { x: gap, y: height - barHeight - gap, width: width - 2 * gap, height: barHeight };
+    colourBar(png, bar.x, bar.y, bar.width, bar.height);
     return {
       png: PNG.sync.write(png),
       width,
@@ -137,6 +170,8 @@ export function weightsImage(
       kind: 'tiles',
       layer,
       scales: options.scale === 'global' ? [layerMax] : scales,
+      cells,
+      bar,
     };
   }
   const zoom = options.zoom ?? Math.max(1, Math.min(24, Math.floor(800 / cols)));
@@ -144,6 +179,7 @@ export function weightsImage(
   const barHeight = 8;
   const width = cols * zoom + 2 * gap;
   const height = rows * zoomY + 3 * gap + barHeight;
+  checkImageSize(width, height);
   const png = new PNG({ width, height });
   fill(png, 0, 0, width, height, GAP);
   const scale = maxAbs(W);
@@ -154,6 +190,104 @@ export function weightsImage(
         for (let dx = 0; dx < zoom; dx++)
           divergingColour(t, png.data, ((gap + j * zoomY + dy) * width + gap + k * zoom + dx) * 4);
     }
-  colourBar(png, gap, height - barHeight - gap, width - 2 * gap, barHeight);
-  return { png: PNG.sync.write(png), width, height, kind: 'heatmap', layer, scales: [scale] };
+  const bar = { x: gap, y: height - barHeight - gap, width: width - 2 * gap, height: barHeight };
+  colourBar(png, bar.x, bar.y, bar.width, bar.height);
+  const cells = Array.from({ length: rows }, (_, j) => ({
+    x: gap,
+    y: gap + j * zoomY,
+    width: cols * zoom,
+    height: zoomY,
+  }));
+  return {
+    png: PNG.sync.write(png),
+    width,
+    height,
+    kind: 'heatmap',
+    layer,
+    scales: [scale],
+    cells,
+    bar,
+    columns: cols,
+  };
+}
+
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A weight for a label: three significant digits, a true minus sign. */
+const weightText = (w: number) => w.toPrecision(3).replace('-', '−');
+
+/**
+ * The image of {@link weightsImage} with its labels, as an SVG document: each neuron's number
+ * (in the corner of its tile; for a heat map, left of its row and, for the inputs, above its
+ * column, every few when they are thin), the colour bar's values (−max |w|, 0, +max |w|, or
+ * "max |w|" when every tile has its own scale) and a caption saying what is drawn. The pixels
+ * are embedded unscaled.
+ */
+export function labelledWeightsSvg(image: WeightsImage, caption: string): string {
+  const font = 12;
+  const heat = image.kind === 'heatmap';
+  const left = heat ? 8 + font * String(image.cells.length - 1).length * 0.7 : 0;
+  const top = heat ? font + 4 : 0;
+  const width = Math.round(image.width + left + 8);
+  const text: string[] = [];
+  const label = (x: number, y: number, s: string, anchor = 'start', size = font, fill = '#222') => {
+    text.push(
+      `<text x="${x.toFixed(1)}" y="${(y + top).toFixed(1)}" font-size="${size}" fill="${fill}" text-anchor="${anchor}">${escapeXml(s)}</text>`,
+    );
+  };
+  if (!heat) {
+    const size = Math.max(8, Math.min(14, Math.floor(image.cells[0]!.height / 6)));
+    image.cells.forEach((c, j) => {
+      const w = size * (0.65 * String(j).length + 0.5);
+      text.push(
+        `<rect x="${left + c.x}" y="${c.y}" width="${w.toFixed(1)}" height="${size + 3}" fill="#000" fill-opacity="0.6"/>`,
+      );
+      label(left + c.x + 2, c.y + size, String(j), 'start', size, '#fff');
+    });
+  } else {
+    const row = image.cells[0]!;
+    const everyRow = Math.max(1, Math.ceil((font + 2) / row.height));
+    image.cells.forEach((c, j) => {
+      if (j % everyRow === 0)
+        label(
+          left - 4,
+          c.y + c.height / 2 + font / 3,
+          String(j),
+          'end',
+          Math.min(font, Math.max(8, c.height)),
+        );
+    });
+    // The columns: neuron k of the layer before, every few so that the numbers do not touch.
+    const columns = image.columns ?? 0;
+    const column = row.width / Math.max(1, columns);
+    const everyColumn = Math.max(1, Math.ceil((font * 0.7 * String(columns - 1).length + 6) / column));
+    for (let k = 0; k < columns; k += everyColumn)
+      label(left + row.x + (k + 0.5) * column, -4, String(k), 'middle', Math.min(font, 10));
+  }
+  const b = image.bar;
+  const y = image.height + font;
+  const one = image.scales.length === 1;
+  const max = Math.max(...image.scales);
+  label(left + b.x, y, one ? `−${weightText(max)}` : '−max |w|', 'start');
+  label(left + b.x + b.width / 2, y, '0', 'middle');
+  label(left + b.x + b.width, y, one ? `+${weightText(max)}` : '+max |w|', 'end');
+  // The caption, wrapped to the width (DejaVu Sans: about 0.6 em a character).
+  const size = font - 1;
+  const perLine = Math.max(20, Math.floor((width - 8) / (size * 0.6)));
+  const lines: string[] = [];
+  for (const word of caption.split(' ')) {
+    const last = lines.at(-1);
+    if (last !== undefined && `${last} ${word}`.length <= perLine)
+      lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  lines.forEach((l, i) => {
+    label(4, y + (i + 1) * (font + 3) + 2, l, 'start', size, '#444');
+  });
+  const h = Math.ceil(top + y + (lines.length + 0.5) * (font + 3));
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" font-family="DejaVu Sans">
+<rect width="100%" height="100%" fill="#fff"/>
+<image x="${left}" y="${top}" width="${image.width}" height="${image.height}" href="data:image/png;base64,${image.png.toString('base64')}"/>
+${text.join('\n')}
+</svg>`;
 }

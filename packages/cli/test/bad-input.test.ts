@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 /**
  * Bad input, through the built CLI as a user runs it (`node dist/bin.js …`): every mistake in
  * the flags is a usage error that names the flag, exit code 2, and never a stack trace; a
- * malformed model or run file is refused with a message naming the field, exit code 1.
+ * malformed model or run file is bad input too, refused with a message naming the field, exit
+ * code 2 (the exit-code table: 2 is usage or bad input, 1 the work failed).
  */
 const bin = resolve(import.meta.dirname, '../dist/bin.js');
 const dir = mkdtempSync(join(tmpdir(), 'backprop-bad-input-'));
@@ -87,6 +88,7 @@ const usageCases: [string[], string][] = [
   [['train', '--weight-decay=-0.1'], '--weight-decay'],
   [['train', '--seed', '1.5'], '--seed'],
   [['train', '--activation', 'tanh'], '--activation'],
+  [['train', '--eta', '-1'], "a value that starts with '-' is given after '=', as --eta=-1"],
   [['train', '--cost', 'hinge'], '--cost'],
   [['train', '--backend', 'no-such-backend', '--epochs', '1', '--train-count', '100'], 'no-such-backend'],
   [['train', '--data-dir', 'no/such/dir'], '--data-dir'],
@@ -140,10 +142,10 @@ describe.concurrent('usage errors: exit code 2, the flag named, no stack trace',
       expect(r.code, r.output).toBe(2);
       expect(r.output).toContain(names);
       expectNoStack(r.output);
-    });
+    }, 60_000); // a process each, many at once: seconds apiece on a loaded machine
 });
 
-describe('malformed model and run files: exit code 1, the field named, no stack trace', () => {
+describe('malformed model and run files: exit code 2, the field named, no stack trace', () => {
   const write = (name: string, text: string): string => {
     const path = join(dir, name);
     writeFileSync(path, text);
@@ -196,7 +198,7 @@ describe('malformed model and run files: exit code 1, the field named, no stack 
         JSON.stringify(corrupt(JSON.parse(modelText))),
       );
       const r = await cli(['export', path, '--check', '0']);
-      expect(r.code, r.output).toBe(1);
+      expect(r.code, r.output).toBe(2);
       expect(r.output).toMatch(field);
       expect(r.output).toContain(path);
       expectNoStack(r.output);
@@ -205,7 +207,7 @@ describe('malformed model and run files: exit code 1, the field named, no stack 
   it('backprop export: a model file that is not JSON', async () => {
     const path = write('truncated.json', '{"format": "backprop-model", "version": 1, "spec": {');
     const r = await cli(['export', path]);
-    expect(r.code, r.output).toBe(1);
+    expect(r.code, r.output).toBe(2);
     expect(r.output).toMatch(/is not JSON/);
     expectNoStack(r.output);
   });
@@ -239,7 +241,7 @@ describe('malformed model and run files: exit code 1, the field named, no stack 
         JSON.stringify(corrupt(JSON.parse(runText))),
       );
       const r = await cli(['compare', path]);
-      expect(r.code, r.output).toBe(1);
+      expect(r.code, r.output).toBe(2);
       expect(r.output).toMatch(field);
       expectNoStack(r.output);
     });
@@ -247,7 +249,7 @@ describe('malformed model and run files: exit code 1, the field named, no stack 
   it('backprop compare: a run file that is not JSON', async () => {
     const path = write('run-truncated.json', runText.slice(0, 100));
     const r = await cli(['compare', path]);
-    expect(r.code, r.output).toBe(1);
+    expect(r.code, r.output).toBe(2);
     expect(r.output).toMatch(/is not JSON/);
     expectNoStack(r.output);
   });

@@ -1,10 +1,18 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN_FORMAT, RUN_VERSION, type RunFile, writeRunFile } from '@backprop/core';
+import { RUN_FORMAT, RUN_VERSION, type RunFile, RunFileError, writeRunFile } from '@backprop/core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { curveRows, curvesSpec } from '../src/charts.js';
 import { UsageError } from '../src/command.js';
-import { command, configDifferences, formatTable, labelRuns, summarise } from '../src/commands/compare.js';
+import {
+  command,
+  configDifferences,
+  defaultTitle,
+  formatTable,
+  labelRuns,
+  summarise,
+} from '../src/commands/compare.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-compare-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -120,8 +128,58 @@ describe('backprop compare', () => {
     const r1 = runFile('onnx-cpu', 'cpu', 0, 0, 1);
     const r2 = runFile('onnx-cpu', 'cpu', 0, 0, 1, 2);
     const runs = labelRuns(['x/one.json', 'y/two.json'], [r1, r2]);
-    expect(runs.map((r) => r.label)).toEqual(['onnx-cpu (one)', 'onnx-cpu (two)']);
+    // They differ in seed: the legend says each run's.
+    expect(runs.map((r) => r.label)).toEqual(['onnx-cpu · seed 1', 'onnx-cpu · seed 2']);
     expect(configDifferences(runs)).toEqual(['seed']);
+    expect(defaultTitle(runs)).toMatch(/; the runs differ in seed \(each run's in the legend\)$/);
+    // Drawn as two lines, so that Vega neither cuts it nor widens the chart for it.
+    const spec = curvesSpec([], [], defaultTitle(runs), ['a', 'b']) as { title: { text: unknown } };
+    expect(spec.title.text).toEqual([
+      '784-16-16-10, sigmoid/quadratic, η=3, batch 10, 1000 training images',
+      "the runs differ in seed (each run's in the legend)",
+    ]);
+    // Same settings: told apart by the run's name.
+    const same = labelRuns(['x/one.json', 'y/two.json'], [r1, runFile('onnx-cpu', 'cpu', 0, 0, 1)]);
+    expect(same.map((r) => r.label)).toEqual(['onnx-cpu (one)', 'onnx-cpu (two)']);
+  });
+
+  it('a diverged run does not set the cost axis: clipped to the others’ range and marked where it ends', () => {
+    const good = runFile('reference', 'js', 0, 0, 1);
+    const bad = runFile('onnx-cpu', 'cpu', 0, 0, 1);
+    const steps = bad.curve.steps.slice(0, 12).map((p, i) => ({ ...p, cost: 10 ** i })); // blows up
+    const diverged: RunFile = { ...bad, status: 'diverged', curve: { steps, epochs: [] }, final: null };
+    const rows = curveRows(labelRuns(['a.json', 'b.json'], [good, diverged]));
+    const costs = good.curve.steps.map((p) => p.cost);
+    const [lo, hi] = rows.options.costDomain!;
+    expect(lo).toBeLessThan(Math.min(...costs));
+    expect(hi).toBeGreaterThan(Math.max(...costs));
+    expect(hi).toBeLessThan(2 * Math.max(...costs)); // the diverged run's 1e11 does not flatten the other
+    expect(rows.options.diverged).toEqual([{ run: 'onnx-cpu', step: 120, seconds: 1.2 }]);
+    const spec = JSON.stringify(
+      curvesSpec(rows.steps, rows.epochs, 't', ['reference', 'onnx-cpu'], rows.options),
+    );
+    expect(spec).toContain('"clamp":true');
+    expect(spec).toContain('✗ onnx-cpu diverged (step 120)');
+    // Without a diverged run nothing is clipped.
+    expect(curveRows(labelRuns(['a.json'], [good])).options).toEqual({});
+  });
+
+  it('accuracy is drawn in percent, epochs on whole-number ticks', () => {
+    const rows = curveRows(labelRuns(['a.json'], [runFile('reference', 'js', 0, 0, 1)]));
+    const spec = curvesSpec(rows.steps, rows.epochs, 't', ['reference'], rows.options) as unknown as {
+      vconcat: {
+        hconcat: {
+          data: { values: { accuracy: number }[] };
+          layer: { encoding: Record<string, { title?: string; axis?: object }> }[];
+        }[];
+      }[];
+    };
+    const epochPanel = spec.vconcat[1]!.hconcat[0]!;
+    expect(epochPanel.data.values.map((v) => v.accuracy)).toEqual(
+      [85, 90, 95].map((a) => expect.closeTo(a, 9)),
+    );
+    expect(epochPanel.layer[0]!.encoding.y!.title).toBe('validation accuracy (%)');
+    expect(epochPanel.layer[0]!.encoding.x!.axis).toEqual({ tickMinStep: 1, format: 'd' });
   });
 
   it('prints the table and writes SVG, PNG and a self-contained HTML page', async () => {
@@ -153,7 +211,9 @@ describe('backprop compare', () => {
     const h = readFileSync(html, 'utf8');
     expect(h).toContain('<svg');
     expect(h).toContain('<table>');
-    expect(h).not.toMatch(/<script|<link|src="http/); // nothing fetched: opens offline
+    expect(h).not.toMatch(/<script[^>]*\bsrc=|<link|src="http/); // nothing fetched: opens offline
+    expect(h).toContain('new vega.View(vega.parse('); // Vega inlined: hover values, zoom
+    expect(h).toContain('<noscript><svg');
   }, 60_000);
 
   it('refuses an unknown output format and reports a bad run file by name', async () => {
@@ -161,12 +221,8 @@ describe('backprop compare', () => {
     await expect(command.run([])).rejects.toThrow(UsageError);
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ format: 'something-else' }));
-    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      expect(await command.run([a, bad])).toBe(1);
-      expect(err.mock.calls[0]!.join(' ')).toContain('bad.json');
-    } finally {
-      err.mockRestore();
-    }
+    // Bad input: the command throws the file's error (the program prints it and exits 2).
+    await expect(command.run([a, bad])).rejects.toThrow(RunFileError);
+    await expect(command.run([a, bad])).rejects.toThrow(/bad\.json: format should be "backprop-run"/);
   });
 });

@@ -116,8 +116,8 @@ describe('backprop conformance', () => {
     expect(md.out).toMatch(/\| \[`fwd.act`\]\(docs\/spec.md#fwd.act\)/);
   }, 60_000);
 
-  test('an unavailable backend is a skip, but a failure when required by flag or environment', async () => {
-    const soft = await run([
+  test('an unavailable backend named with --backend, --require or the environment is a failure, with its reason', async () => {
+    const named = await run([
       '--backend',
       'reference',
       '--backend',
@@ -127,8 +127,11 @@ describe('backprop conformance', () => {
       '--runs',
       '2',
     ]);
-    expect(soft.code).toBe(0);
-    expect(soft.out).toMatch(/nowhere: unavailable: no device: install the driver/);
+    expect(named.code).toBe(1); // named, so it must run: never an all-skipped exit 0
+    expect(named.out).toMatch(/nowhere: unavailable \(REQUIRED: failure\): no device: install the driver/);
+    expect(named.err).toMatch(
+      /nowhere is unavailable: no device: install the driver \(it was named, so this is a failure: exit 1\)/,
+    );
     const hard = await run([
       '--backend',
       'reference',
@@ -197,7 +200,7 @@ describe('backprop conformance', () => {
     expect(r.out).toMatch(/^onnx-cpu\s+float32\s+.*onnxruntime-node 1\.29\.0\s+available \(cpu\)/m);
     expect(r.out).toMatch(/^ort-web-wasm\s+float32\s+.*onnxruntime-web 1\.30\.0\s+available \(wasm\)/m);
     expect(r.out).toMatch(/^tfjs-cpu\s+float32\s+.*TensorFlow\.js 4\.22\.0\s+available \(cpu\)/m);
-  });
+  }, 60_000); // probes every engine for real: ONNX Runtime, TF.js, onnxruntime-web, PyTorch
 
   test('--list with --engine and --load lists those targets too, each with its availability', async () => {
     const numpy = fileURLToPath(new URL('../../protocol/python/examples/numpy_network.py', import.meta.url));
@@ -208,5 +211,5 @@ describe('backprop conformance', () => {
       /^numpy-network\s+float64\s+.*numpy-network 1\.0 \(NumPy [\d.]+\)\s+available \(cpu\)/m,
     );
     expect(r.out).toMatch(/^my-network\s+float64\s+.*available/m);
-  });
+  }, 60_000); // starts a Python engine
 });

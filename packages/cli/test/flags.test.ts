@@ -4,6 +4,7 @@ import {
   BELOW_ONE,
   choice,
   describeFlag,
+  exitStatusLines,
   helpText,
   integer,
   number,
@@ -96,17 +97,23 @@ describe('flag tables', () => {
       '',
       'Examples:',
       '  prog --eta 1',
+      '',
+      'Exit status (every command):', // the one exit-code table, in every command's help
+      ...exitStatusLines(),
     ]);
+    expect(exitStatusLines()[0]).toMatch(/^ {2}0 {5}success$/);
     const long = describeFlag(text({ section: 'S', help: 'word '.repeat(40).trim() }));
     const wrapped = helpText({ usage: 'u' }, { long: text({ section: 'S', help: long }) }).split('\n');
     expect(wrapped.length).toBeGreaterThan(4);
     for (const line of wrapped) expect(line.length).toBeLessThanOrEqual(100);
-    expect(wrapped.slice(4).every((l) => l.startsWith(' '.repeat(24)))).toBe(true);
+    const continuation = wrapped.slice(4, wrapped.indexOf('', 4)); // the flag's, up to the exit-status table
+    expect(continuation.length).toBeGreaterThan(1);
+    expect(continuation.every((l) => l.startsWith(' '.repeat(24)))).toBe(true);
   });
 
   it('every command of backprop lists each flag of its table in its --help', async () => {
-    for (const [name, load] of Object.entries(BACKPROP.commands)) {
-      const command = await load();
+    for (const [name, entry] of Object.entries(BACKPROP.commands)) {
+      const command = await entry.load();
       for (const flag of Object.keys(command.flags))
         expect(command.help, `${name} --${flag}`).toMatch(new RegExp(`--${flag}\\b`));
     }

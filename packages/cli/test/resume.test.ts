@@ -222,7 +222,7 @@ describe('backprop train --checkpoint-every / --resume', () => {
     const path = join(dir, 'damaged.json');
     writeFileSync(path, JSON.stringify(damaged));
     const d = await run(['train', '--resume', path]);
-    expect(d.code, d.output).toBe(1);
+    expect(d.code, d.output).toBe(2); // bad input: exit code 2
     expect(d.output).toMatch(
       /params\.weights\[0\] \(W\^1, 16×784\)\[123\] should be a finite number, got NaN/,
     );

@@ -78,7 +78,7 @@ describe('backprop train: ONNX training options', () => {
     }
     expect(costs[0]!.length).toBe(30);
     expect(costs[1]).toEqual(costs[0]); // fast and naive run the same float32 maths, step for step
-  });
+  }, 60_000); // real training runs: seconds alone, more on a loaded machine
 
   it('checkpoints a run with momentum on onnx-cpu in fast mode (its velocity is handed over); it ends as the run without', async () => {
     const argv = [
@@ -103,5 +103,5 @@ describe('backprop train: ONNX training options', () => {
     expect(costs(out)).toEqual(costs(plain));
     const params = (path: string) => JSON.stringify(loadModel(path.replace(/\.json$/, '.model.json')).params);
     expect(params(out)).toBe(params(plain));
-  });
+  }, 60_000); // real training runs: seconds alone, more on a loaded machine
 });

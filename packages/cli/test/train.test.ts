@@ -178,7 +178,7 @@ describe('backprop train on MNIST', () => {
         Buffer.from(flattenParams(model.params).buffer),
       ),
     ).toBe(true);
-  });
+  }, 60_000); // real training runs: seconds alone, more on a loaded machine
 
   it('stops with a message naming the learning rate when the cost becomes NaN or Inf', async () => {
     const out = join(dir, 'diverged');
@@ -202,7 +202,7 @@ describe('backprop train on MNIST', () => {
     expect(run.status).toBe('diverged');
     expect(run.final).toBeNull();
     expect(existsSync(join(out, 'model.json'))).toBe(false);
-  });
+  }, 60_000); // real training runs: seconds alone, more on a loaded machine
 });
 
 describe('formatConfusion', () => {

@@ -1,12 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DOCUMENT_SPEC, initParams, type Params, saveModel } from '@backprop/core';
+import { DOCUMENT_SPEC, initParams, loadModel, type Params, saveModel } from '@backprop/core';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../src/command.js';
 import { command } from '../src/commands/weights.js';
-import { divergingColour, weightsImage } from '../src/weights-image.js';
+import { divergingColour, labelledWeightsSvg, weightsImage } from '../src/weights-image.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-weights-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,6 +71,24 @@ describe('weightsImage', () => {
     expect(pixel(png, 15, 5)).toEqual([0, 0, 0]);
   });
 
+  it('labels each neuron and the colour bar, and says what is drawn', () => {
+    const tiles = weightsImage(sizes, knownParams());
+    const svg = labelledWeightsSvg(tiles, 'Tile j: the weights of neuron j.');
+    for (let j = 0; j < 16; j++) expect(svg).toContain(`>${j}</text>`); // every neuron's number
+    expect(svg).toContain('>−max |w|</text>'); // each tile its own scale
+    expect(svg).toContain('>+max |w|</text>');
+    expect(svg).toContain('>Tile j: the weights of neuron j.</text>');
+    const global = weightsImage(sizes, knownParams(), { scale: 'global' });
+    const max = global.scales[0]!.toPrecision(3);
+    expect(labelledWeightsSvg(global, 'c')).toContain(`>+${max}</text>`);
+    const heat = weightsImage(sizes, knownParams(), { layer: 2 });
+    const h = labelledWeightsSvg(heat, 'c');
+    expect(h).toContain('>0</text>');
+    expect(h).toContain(`>−${heat.scales[0]!.toPrecision(3)}</text>`);
+    const numbers = [...h.matchAll(/>(\d+)<\/text>/g)].map((m) => Number(m[1]));
+    expect(numbers.filter((n) => n === 0).length).toBeGreaterThanOrEqual(3); // row 0, column 0, the bar's 0
+  });
+
   it('rejects a layer that does not exist', () => {
     expect(() => weightsImage(sizes, knownParams(), { layer: 4 })).toThrow(
       /layer must be an integer from 1 to 3/,
@@ -86,7 +104,11 @@ describe('backprop weights (the command)', () => {
     try {
       const out = join(dir, 'w.png');
       expect(await command.run([model, '--out', out])).toBe(0);
-      expect(PNG.sync.read(readFileSync(out)).width).toBeGreaterThan(400);
+      const written = PNG.sync.read(readFileSync(out));
+      const raw = weightsImage(DOCUMENT_SPEC.sizes, loadModel(model).params);
+      expect(written.width).toBeGreaterThan(raw.width); // the labels' margin
+      expect(written.height).toBeGreaterThan(raw.height + 20); // the bar's values and the caption below
+      expect(log.mock.calls[0]!.join(' ')).toMatch(/neurons numbered, colour bar labelled/);
       expect(
         await command.run([model, '--out', join(dir, 'w2.png'), '--layer', '2', '--scale', 'global']),
       ).toBe(0);

@@ -1,6 +1,43 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+
+/**
+ * `mkdir -p`: create `dir` and the directories above it that are missing, one at a time from
+ * the first that exists. Not `mkdirSync(dir, { recursive: true })`: in Node 20 that never
+ * returns for a path under /proc (it retries the ENOENT forever). Throws the failing call's
+ * error (EROFS, EACCES, ENOENT, …), or an ENOTDIR error when a part of the path is a file.
+ * Returns the directories it created, outermost first.
+ */
+export function makeDirectory(dir: string): string[] {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    try {
+      if (statSync(at).isDirectory()) break;
+      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), {
+        code: 'ENOTDIR',
+        path: at,
+      });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      const up = dirname(at);
+      if (up === at) throw e;
+      missing.push(at);
+      at = up;
+    }
+  }
+  const created: string[] = [];
+  for (const d of missing.reverse())
+    try {
+      mkdirSync(d);
+      created.push(d);
+    } catch (e) {
+      // Another process made it in between: fine, if it is a directory.
+      if (!((e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(d).isDirectory())) throw e;
+    }
+  return created;
+}
 
 /** A temporary file beside `path`, named so that concurrent writers never collide. */
 function tempPath(path: string): string {
@@ -17,7 +54,7 @@ function tempPath(path: string): string {
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const tmp = tempPath(path);
   let fd: number | undefined;
   try {
@@ -52,7 +89,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
  */
 export async function writeFileAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  makeDirectory(dir); // a few stat calls: not worth a thread
+
   const tmp = tempPath(path);
   try {
     const file = await open(tmp, 'wx', 0o644);

@@ -1,5 +1,5 @@
 export * from './activation.js';
-export { writeFileAtomic, writeFileAtomicAsync } from './atomic.js';
+export { makeDirectory, writeFileAtomic, writeFileAtomicAsync } from './atomic.js';
 export * from './backend.js';
 export { type BackpropOptions, backprop, backpropInto, backpropTrace } from './backprop.js';
 export {
@@ -73,6 +73,7 @@ export {
   RunFileError,
   type RunFinal,
   type RunSettings,
+  type RunStatus,
   readRunFile,
   runEnvironment,
   validateRunFile,

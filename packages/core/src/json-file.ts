@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { InputFileError, readInputFile } from '@backprop/data';
 
 /**
  * The one reader of this project's JSON files (model, run and checkpoint files): read the file,
@@ -194,9 +194,15 @@ function firstNonFinite(values: ArrayLike<number>): number {
 export function readJson(path: string, format: JsonFormat): unknown {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // Refuses a FIFO, a device or a directory before reading (a FIFO would block), and names
+    // a dangling link or a link loop as such.
+    text = readInputFile(path).toString('utf8');
   } catch (e) {
-    throw new format.error(`cannot read ${format.what} ${path}: ${(e as Error).message}`);
+    if (e instanceof InputFileError)
+      throw new format.error(
+        `cannot read ${format.what} ${path}: ${e.clause}${e.reason === 'no such file or directory' ? ` (a ${format.what} is written by ${format.writtenBy})` : ''}`,
+      );
+    throw e;
   }
   try {
     return JSON.parse(text);

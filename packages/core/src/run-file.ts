@@ -75,17 +75,24 @@ export interface RunFinal {
   readonly trainSeconds: number;
 }
 
+/** How a run ended: it ran every epoch, its cost became NaN/Inf, or it learned nothing and was stopped (`--fail-on-stall`). */
+export type RunStatus = 'completed' | 'diverged' | 'stalled';
+
 /**
  * A run file (`format: "backprop-run"`, version 1): the input of `backprop compare`.
- * `status` is `"diverged"` when the cost became NaN/Inf; then `final` is null, `error` says
- * why, and the curves stop where training stopped.
+ * `status` is `"diverged"` when the cost became NaN/Inf, `"stalled"` when the run learned
+ * nothing and was stopped for it; then `final` is null, `error` says why, and the curves stop
+ * where training stopped. `warnings` (optional) holds what the run warned of, e.g. that it
+ * learned nothing after an epoch.
  */
 export interface RunFile {
   readonly format: typeof RUN_FORMAT;
   readonly version: typeof RUN_VERSION;
   readonly name: string;
-  readonly status: 'completed' | 'diverged';
+  readonly status: RunStatus;
   readonly error: string | null;
+  /** What the run warned of (a run that learns nothing, say), in order; absent or empty for none. */
+  readonly warnings?: readonly string[];
   readonly config: RunConfig;
   readonly backend: { readonly name: string; readonly dtype: Dtype; readonly device: string };
   readonly environment: RunEnvironment;
@@ -134,8 +141,12 @@ function score(f: JsonFields, v: unknown, field: string): void {
 export function validateRunFile(json: unknown, source = 'run file'): RunFile {
   const { root: r, fields: f } = openJson(json, source, RUN_FILE);
   f.string(r, 'name', '');
-  const status = f.oneOf(r, 'status', '', ['completed', 'diverged']);
+  const status = f.oneOf(r, 'status', '', ['completed', 'diverged', 'stalled']);
   f.stringOrNull(r, 'error', '');
+  if (r.warnings !== undefined)
+    f.array(r.warnings, 'warnings').forEach((w, i) => {
+      if (typeof w !== 'string') f.fail(`warnings[${i}]`, 'a string', w);
+    });
   const c = f.object(r.config, 'config');
   specField(f, c.spec, 'config.spec');
   f.oneOf(c, 'init', 'config', INITS);

@@ -265,7 +265,11 @@ describe('run files', () => {
   const cases: [string, (r: any) => void, RegExp][] = [
     ['format', (r) => (r.format = 'backprop-model'), /format should be "backprop-run"/],
     ['version', (r) => (r.version = 0), /version should be 1/],
-    ['status', (r) => (r.status = 'done'), /status should be one of completed, diverged, got "done"/],
+    [
+      'status',
+      (r) => (r.status = 'done'),
+      /status should be one of completed, diverged, stalled, got "done"/,
+    ],
     ['spec sizes', (r) => (r.config.spec.sizes = [784]), /config.spec.sizes should be/],
     ['eta', (r) => (r.config.eta = -1), /config.eta should be a number > 0, got -1/],
     [
@@ -287,6 +291,12 @@ describe('run files', () => {
       /final.test.confusion should be a 10×10 matrix of counts/,
     ],
     ['final of a completed run', (r) => (r.final = null), /final should be an object for a completed run/],
+    [
+      'warnings',
+      (r) => (r.warnings = 'learned nothing'),
+      /warnings should be an array, got "learned nothing"/,
+    ],
+    ['a warning', (r) => (r.warnings = ['ok', 3]), /warnings\[1\] should be a string, got 3/],
   ];
   for (const [what, mutate, message] of cases)
     it(`names the bad field: ${what}`, () => {
@@ -295,6 +305,13 @@ describe('run files', () => {
       expect(() => validateRunFile(r, 'x.json')).toThrow(RunFileError);
       expect(() => validateRunFile(r, 'x.json')).toThrow(message);
     });
+  it('accepts a stalled run with its warnings (a run stopped by --fail-on-stall)', () => {
+    const w = 'after epoch 1 the validation accuracy is 9.80%, chance for 10 classes';
+    const r = { ...sampleRun(), status: 'stalled' as const, error: w, warnings: [w], final: null };
+    const p = join(dir, 'stalled.json');
+    writeRunFile(p, r);
+    expect(readRunFile(p)).toMatchObject({ status: 'stalled', warnings: [w], final: null });
+  });
   it('accepts a diverged run without final results, with NaN costs written as null', () => {
     const r = { ...sampleRun(), status: 'diverged' as const, error: 'the cost became NaN', final: null };
     r.curve.steps.push({ step: 200, epoch: 1, cost: Number.NaN, seconds: 0.2 });

@@ -151,6 +151,9 @@ function resample(
   return out;
 }
 
+/** Grid (per pixel) the centring shift is snapped to before rounding: far coarser than rounding-off error in the centre of mass (~1e-13 px), far finer than any real difference. */
+const SNAP = 2 ** 20;
+
 /**
  * An MNIST-style 28×28 image of the digit in `img`, the way MNIST's images were made:
  * 1. grey levels (Rec. 601 luma; transparent pixels count as white paper);
@@ -159,7 +162,8 @@ function resample(
  * 3. the digit's bounding box (pixels with at least 10% ink) is scaled, keeping its aspect ratio,
  *    so that its longer side is 20 pixels, each pixel the mean over the area it covers;
  * 4. it is placed in the 28×28 field with its centre of mass at pixel (14, 14) (row and column
- *    indices from 0, where MNIST's are) to the nearest pixel, shifted no further than keeps the whole digit in the field.
+ *    indices from 0, where MNIST's are) to the nearest pixel, as MNIST did (exact halves round up,
+ *    whatever the picture's resolution), shifted no further than keeps the whole digit in the field.
  * Throws a {@link DigitImageError} for an image of one colour (no digit) or malformed pixels.
  *
  * @example
@@ -200,8 +204,14 @@ export function toMnistImage(img: PixelImage): MnistImage {
       my += v * j;
     }
   const centre = MNIST_SIDE / 2;
+  // MNIST moved its digits by whole pixels: its centres of mass lie evenly spread over
+  // [13.5, 14.5) in both axes (all but 2 of its 70,000 images), not at 14 exactly. A symmetric
+  // digit's shift is an exact half (a bar one pixel wide: 14 − 0.5 = 13.5), where rounding-off
+  // error in the sums would pick the side by chance, differently at each resolution of the same
+  // picture. The shift is snapped to a grid of 2⁻²⁰ px first, so exact halves always round up.
+  const snap = (d: number) => Math.round(d * SNAP) / SNAP;
   const place = (com: number, size: number) =>
-    Math.min(MNIST_SIDE - size, Math.max(0, Math.round(centre - com / mass)));
+    Math.min(MNIST_SIDE - size, Math.max(0, Math.round(snap(centre - com / mass))));
   const left = place(mx, ow);
   const top = place(my, oh);
 

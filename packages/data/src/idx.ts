@@ -1,6 +1,7 @@
 import { constants as bufferConstants } from 'node:buffer';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
+import { InputFileError, readInputFile } from './input-file.js';
 
 /**
  * IDX, the file format of MNIST (http://yann.lecun.com/exdb/mnist/): a 4-byte magic
@@ -215,10 +216,10 @@ function decode(type: IdxType, view: DataView, offset: number, n: number): IdxDa
 export function readIdx(path: string): IdxArray {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readInputFile(path); // a FIFO or a device is refused before reading: it would block
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new IdxError(path, err.code === 'ENOENT' ? 'no such file' : `cannot read: ${err.message}`);
+    if (e instanceof InputFileError) throw new IdxError(path, e.clause);
+    throw e;
   }
   return parseIdx(bytes, path);
 }

@@ -27,6 +27,13 @@ export {
   readIdx,
   writeIdx,
 } from './idx.js';
+export {
+  describeKind,
+  InputFileError,
+  inputDirectoryProblem,
+  inputFileProblem,
+  readInputFile,
+} from './input-file.js';
 export { defaultMnistDir, loadMnist, MNIST_CLASSES, MNIST_FILES, type Mnist, parseMnist } from './mnist.js';
 export { deriveSeed, Rng } from './rng.js';
 export { type SplitOptions, type Splits, splitMnist } from './splits.js';

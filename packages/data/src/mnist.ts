@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { type DataSet, makeDataSet } from './dataset.js';
 import { type IdxArray, IdxError, parseIdx, readIdx } from './idx.js';
+import { inputDirectoryProblem } from './input-file.js';
 
 /** MNIST (or any data set in its layout, such as Fashion-MNIST): the training and test files. */
 export interface Mnist {
@@ -39,10 +40,11 @@ export function defaultMnistDir(): string {
  */
 export function loadMnist(dir: string = defaultMnistDir()): Mnist {
   const source = resolve(dir);
-  if (!existsSync(source))
+  const problem = inputDirectoryProblem(source);
+  if (problem !== null)
     throw new IdxError(
       source,
-      `no such directory. Pass a directory holding the four MNIST IDX files ${Object.values(MNIST_FILES).join(', ')} (plain or .gz).`,
+      `${problem === 'no such file or directory' ? 'no such directory' : `it ${problem}`}. Pass a directory holding the four MNIST IDX files ${Object.values(MNIST_FILES).join(', ')} (plain or .gz).`,
     );
   const read = (file: string) => {
     const path = locate(source, file);
@@ -87,13 +89,24 @@ export function parseMnist(
 function locate(dir: string, file: string): string {
   for (const candidate of [file, `${file}.gz`]) {
     const path = join(dir, candidate);
-    if (existsSync(path)) return path;
+    // Anything by that name, a dangling link included: reading it then says what is wrong with it.
+    if (lexists(path)) return path;
   }
   const expected = Object.values(MNIST_FILES).join(', ');
   throw new IdxError(
     join(dir, file),
     `no such file (nor ${file}.gz). An MNIST directory holds the four IDX files ${expected}, each plain or with .gz appended.`,
   );
+}
+
+/** Whether anything (a dangling symbolic link too) is at `path`. */
+function lexists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface Read {

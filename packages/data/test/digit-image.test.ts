@@ -92,7 +92,9 @@ function centreOfMass(p: Uint8Array): [number, number] {
 
 const maxDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((d, v, i) => Math.max(d, Math.abs(v - b[i]!)), 0);
 
-describe('toMnistImage: properties', () => {
+// Properties paint up to 100 pictures of up to 500 × 500 pixels each: about 1 s a test alone,
+// several times that on a loaded machine (vitest's default is 5 s).
+describe('toMnistImage: properties', { timeout: 30_000 }, () => {
   it('the colours do not matter: any two distinct colours give the black-on-white image, dark or light strokes alike', () => {
     fc.assert(
       fc.property(shape, colours, margin, (s, [fg, bg], m) => {
@@ -118,6 +120,28 @@ describe('toMnistImage: properties', () => {
   it('the picture’s resolution does not matter: the digit scaled up k times gives the same image (±1 grey level)', () => {
     fc.assert(
       fc.property(shape, fc.integer({ min: 2, max: 6 }), (s, k) => {
+        const a = toMnistImage(paint(s, BLACK, WHITE, ONE)).pixels;
+        expect(maxDiff(toMnistImage(paint(s, BLACK, WHITE, ONE, k)).pixels, a)).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('…symmetric digits too, whose centring shift is an exact half pixel (the tie is broken the same way at every resolution)', () => {
+    // Mirrored left–right and top–bottom, the centre of mass is the box's centre: the shift is a
+    // whole or half pixel exactly, where rounding-off error used to pick a side by chance.
+    const small = fc
+      .tuple(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 20 }))
+      .chain(([w, h]) =>
+        fc.array(fc.array(fc.boolean(), { minLength: w, maxLength: w }), { minLength: h, maxLength: h }),
+      )
+      .filter((s) => s.some((row) => row.includes(true)));
+    const mirrored = small.map((s) => {
+      const lr = s.map((row) => [...row, ...[...row].reverse()]);
+      return [...lr, ...[...lr].reverse()];
+    });
+    fc.assert(
+      fc.property(fc.oneof(shape, mirrored), fc.integer({ min: 2, max: 6 }), (s, k) => {
         const a = toMnistImage(paint(s, BLACK, WHITE, ONE)).pixels;
         expect(maxDiff(toMnistImage(paint(s, BLACK, WHITE, ONE, k)).pixels, a)).toBeLessThanOrEqual(1);
       }),
@@ -195,6 +219,29 @@ describe('toMnistImage: cases', () => {
         expect(pixels[y * MNIST_SIDE + x]).toBe(x >= 14 && x <= 15 && y >= 5 && y <= 24 ? 255 : 0);
   });
 
+  it('two dots one above the other (an exact half-pixel shift) land on the same rows at every resolution', () => {
+    // fast-check's counterexample (seed -586563062): at 5× the rows came out one pixel lower.
+    const dots = [[false], [true], [false], [true], [false], [false]];
+    const rows = (k: number) => {
+      const { y0, y1 } = inkBox(toMnistImage(paint(dots, BLACK, WHITE, ONE, k)).pixels);
+      return [y0, y1];
+    };
+    // Box 1 × 3 scaled to 7 × 20 rows 0–19 with its centre of mass at row 9.5: 14 − 9.5 = 4.5,
+    // rounded up to 5, so the ink spans rows 5–24.
+    for (const k of [1, 2, 3, 4, 5, 6, 7]) expect(rows(k)).toEqual([5, 24]);
+  });
+
+  it('MNIST itself was centred to whole pixels: every test image’s centre of mass lies in [13.5, 14.5) (what toMnistImage reproduces)', () => {
+    const { test } = loadMnist();
+    const n = test.features.length / 784;
+    let outside = 0;
+    for (let e = 0; e < n; e++) {
+      const [cx, cy] = centreOfMass(test.features.subarray(e * 784, (e + 1) * 784) as Uint8Array);
+      if (!(cx >= 13.5 && cx < 14.5 && cy >= 13.5 && cy < 14.5)) outside++;
+    }
+    expect(outside).toBe(0);
+  }, 30_000);
+
   it('a one-pixel dot becomes a 20×20 block at the centre', () => {
     const { pixels } = toMnistImage(paint([[true]], WHITE, BLACK, { top: 3, left: 3, bottom: 3, right: 3 }));
     expect(inkBox(pixels)).toMatchObject({ width: 20, height: 20, x0: 5, y0: 5 });
@@ -212,12 +259,16 @@ describe('toMnistImage: cases', () => {
       const fg = [20, 30, 120];
       const bg = [250, 240, 215];
       const data = new Uint8Array(W * H * 4);
+      // Written channel by channel: this loop paints 11 million bytes (allocating per pixel made
+      // the test take 4 s, most of it here).
       for (let y = 0; y < H; y++)
         for (let x = 0; x < W; x++) {
           const sx = Math.floor((x - 40) / k);
           const sy = Math.floor((y - 9) / k);
           const ink = sx >= 0 && sx < 28 && sy >= 0 && sy < 28 ? original[sy * 28 + sx]! / 255 : 0;
-          data.set([...[0, 1, 2].map((c) => bg[c]! + ink * (fg[c]! - bg[c]!)), 255], (y * W + x) * 4);
+          const p = (y * W + x) * 4;
+          for (let c = 0; c < 3; c++) data[p + c] = bg[c]! + ink * (fg[c]! - bg[c]!);
+          data[p + 3] = 255;
         }
       const { pixels, inverted } = toMnistImage({ width: W, height: H, data, channels: 4 });
       expect(inverted).toBe(true);
@@ -245,7 +296,7 @@ describe('toMnistImage: cases', () => {
     expect(close).toBeGreaterThanOrEqual(N - 3);
     expect(correlations[63]).toBeLessThan(0.9);
     expect(Math.min(...correlations)).toBeGreaterThan(0.75);
-  });
+  }, 30_000); // MNIST loaded and 200 pictures of 257 × 219 pixels: about 1 s alone, more on a loaded machine
 
   it('refuses a blank picture and malformed pixels, saying why', () => {
     const blank = { width: 10, height: 10, data: new Uint8Array(100).fill(200), channels: 1 as const };

@@ -287,7 +287,6 @@ export const PROGRAM = 'pnpm experiment';
 export function experimentCommand(def: ExperimentDefinition): Command {
   const flags = { ...COMMON_FLAGS, ...def.flags } as const;
   return {
-    summary: def.summary,
     flags,
     help: helpText(
       {

@@ -6,7 +6,9 @@ export const EXPERIMENT_PROGRAM: Program = {
   name: PROGRAM,
   title: "the document's claims as measurements (docs/experiments.md); research code, run from a checkout",
   noun: 'experiment',
-  commands: Object.fromEntries(EXPERIMENTS.map((def) => [def.name, async () => experimentCommand(def)])),
+  commands: Object.fromEntries(
+    EXPERIMENTS.map((def) => [def.name, { summary: def.summary, load: async () => experimentCommand(def) }]),
+  ),
   footer: [
     '',
     'Every experiment writes OUT_DIR/NAME.json (the result, with the command that made it), NAME.svg',

@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderSvg, svgToPng } from '@backprop/cli/kit';
-import { writeFileAtomic } from '@backprop/core';
+import { makeDirectory, writeFileAtomic } from '@backprop/core';
 import type { TopLevelSpec } from 'vega-lite';
 
 /** The files an experiment wrote. */
@@ -25,7 +24,7 @@ export async function writeExperiment(
   extra: Record<string, string> = {},
   pngScale = 1.25,
 ): Promise<WrittenFiles> {
-  mkdirSync(outDir, { recursive: true });
+  makeDirectory(outDir); // not mkdirSync's recursive mode: it never returns under /proc
   const json = join(outDir, `${name}.json`);
   const svgPath = join(outDir, `${name}.svg`);
   const pngPath = join(outDir, `${name}.png`);

@@ -46,5 +46,5 @@ describe.concurrent('pnpm experiment: usage errors exit 2, name the mistake, no 
       expect(r.output).toContain(names);
       expect(r.output).not.toMatch(/^\s+at .+[:(]/m);
       expect(r.output).not.toMatch(/\b(TypeError|RangeError|ReferenceError|SyntaxError)\b/);
-    });
+    }, 60_000); // a process each, all at once: seconds apiece on a loaded machine
 });

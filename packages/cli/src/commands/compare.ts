@@ -1,9 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { type RunFile, RunFileError, readRunFile, writeFileAtomic } from '@backprop/core';
-import { curveRows, curvesSpec, renderSvg, svgToPng } from '../charts.js';
+import { type RunFile, readRunFile, writeFileAtomic } from '@backprop/core';
+import { curveRows, curvesSpec, interactiveChart, renderSvg, svgToPng } from '../charts.js';
 import { type Command, UsageError } from '../command.js';
-import { helpText, parseFlags, text, texts } from '../flags.js';
+import { helpText, parseFlags, text, texts, toggle } from '../flags.js';
+import { claimOutputs } from '../output-files.js';
 
 /** The flags of `backprop compare`. */
 const FLAGS = {
@@ -12,16 +12,29 @@ const FLAGS = {
     placeholder: 'FILE',
     help: 'write the chart; the extension picks the format: .svg (vector image) or .png (raster image), both open without a browser, or .html (a self-contained page: table, configurations and the chart inline); repeat for several',
   }),
-  title: text({ section: 'Flags', help: 'the chart title', defaultText: "the runs' network and data" }),
+  title: text({
+    section: 'Flags',
+    help: 'the chart title',
+    defaultText: "the runs' shared settings, and which differ (each run's are in the legend)",
+  }),
+  json: toggle({
+    section: 'Flags',
+    help: 'print the table as one JSON object (per run: label, backend, device, dtype, final accuracy, seconds per epoch, divergences from the first run) and the notes',
+  }),
 } as const;
 
 const HELP = helpText(
   {
-    usage: 'backprop compare RUN.json [RUN.json ...] [--out FILE]...',
+    usage: 'backprop compare RUN.json [RUN.json ...] [--out FILE]... [--json]',
     description: `Overlay the training curves of run files (written by 'backprop train'): mini-batch cost against
-step and against wall time, accuracy against epoch and against wall time. Prints a table:
-backend, device, final test accuracy, seconds per epoch, and the largest divergence of each
-curve from the FIRST run (|Δcost| over the steps both logged, |Δaccuracy| over the epochs).`,
+step and against wall time, accuracy (in percent) against epoch and against wall time. Prints a
+table: backend, device, final test accuracy, seconds per epoch, and the largest divergence of
+each curve from the FIRST run (|Δcost| over the steps both logged, |Δaccuracy| over the epochs).
+
+When the runs differ in network, activation, cost, η, batch size or seed, each run's label in
+the legend says its own and the title says which differ. A run that diverged does not set the
+cost axis: it is clipped to the other runs' range and marked where it ends. The .html page is
+interactive (values on hover, zoom and pan on the x axes) and opens offline: Vega is inlined.`,
     after: {
       Example: `  backprop train --backend reference --epochs 3 --out runs/reference.json
   backprop train --backend onnx-cpu  --epochs 3 --out runs/onnx-cpu.json
@@ -57,21 +70,45 @@ export interface RunSummary {
   readonly epochsCompared: number;
 }
 
+/** The settings a run's label and the chart's title name when runs differ in them, in that order. */
+const LABELLED: readonly string[] = ['network', 'activation', 'cost', 'eta', 'batch size', 'seed'];
+
+/** A setting of `r` as a label says it: "784-30-10", "sigmoid", "η=3", "batch 10", "seed 2". */
+function settingText(key: string, r: RunFile): string {
+  const c = r.config;
+  switch (key) {
+    case 'network':
+      return c.spec.sizes.join('-');
+    case 'activation':
+      return c.spec.activation;
+    case 'cost':
+      return c.spec.cost;
+    case 'eta':
+      return `η=${c.eta}`;
+    case 'batch size':
+      return `batch ${c.batchSize}`;
+    default:
+      return `seed ${c.seed}`;
+  }
+}
+
 /**
- * Label each run by its backend, adding the run's name (or, when names clash too, the file name)
- * where two runs share a backend.
+ * Label each run by its backend, with the settings that differ between the runs (network,
+ * activation, cost, η, batch size, seed) so that the legend tells the curves apart; where two
+ * labels are still the same, the run's name (or, when names clash too, the file name).
  */
 export function labelRuns(files: readonly string[], runs: readonly RunFile[]): LabelledRun[] {
-  const count = (key: (r: RunFile) => string, r: RunFile) => runs.filter((o) => key(o) === key(r)).length;
+  const differ = LABELLED.filter((k) => settingsThatDiffer(runs).includes(k));
+  const base = runs.map((run) => {
+    const details = differ.map((k) => settingText(k, run));
+    return details.length > 0 ? `${run.backend.name} · ${details.join(' · ')}` : run.backend.name;
+  });
+  const count = (key: (i: number) => string, i: number) => runs.filter((_, j) => key(j) === key(i)).length;
   return runs.map((run, i) => {
-    const sameBackend = count((r) => r.backend.name, run) > 1;
-    const sameName = count((r) => `${r.backend.name}/${r.name}`, run) > 1;
+    const same = count((j) => base[j]!, i) > 1;
+    const sameName = count((j) => `${base[j]}/${runs[j]!.name}`, i) > 1;
     const detail = sameName ? basename(files[i]!, '.json') : run.name;
-    return {
-      file: files[i]!,
-      run,
-      label: sameBackend ? `${run.backend.name} (${detail})` : run.backend.name,
-    };
+    return { file: files[i]!, run, label: same ? `${base[i]} (${detail})` : base[i]! };
   });
 }
 
@@ -180,9 +217,9 @@ export function formatTable(rows: readonly RunSummary[]): string {
   );
 }
 
-/** Settings that make curves comparable; lists those that differ between runs. */
-export function configDifferences(runs: readonly LabelledRun[]): string[] {
-  const key = (r: RunFile): Record<string, unknown> => ({
+/** The settings that make curves comparable, by name, for one run. */
+function settingsKey(r: RunFile): Record<string, unknown> {
+  return {
     network: r.config.spec.sizes.join('-'),
     activation: r.config.spec.activation,
     cost: r.config.spec.cost,
@@ -195,28 +232,59 @@ export function configDifferences(runs: readonly LabelledRun[]): string[] {
     'last batch': r.config.lastBatch,
     'log every': r.config.logEvery,
     'training examples': r.config.data.trainCount,
-  });
-  const first = key(runs[0]!.run);
+  };
+}
+
+/** The settings (names of {@link settingsKey}) that differ between `runs`. */
+function settingsThatDiffer(runs: readonly RunFile[]): string[] {
+  if (runs.length === 0) return [];
+  const first = settingsKey(runs[0]!);
   const differ = new Set<string>();
   for (const r of runs.slice(1))
-    for (const [k, v] of Object.entries(key(r.run))) if (v !== first[k]) differ.add(k);
+    for (const [k, v] of Object.entries(settingsKey(r))) if (v !== first[k]) differ.add(k);
   return [...differ];
 }
 
-function defaultTitle(runs: readonly LabelledRun[]): string {
+/** Settings that make curves comparable; lists those that differ between runs. */
+export function configDifferences(runs: readonly LabelledRun[]): string[] {
+  return settingsThatDiffer(runs.map((r) => r.run));
+}
+
+/** The chart's title: the runs' shared settings, and which settings differ (each run's are in the legend). */
+export function defaultTitle(runs: readonly LabelledRun[]): string {
   const c = runs[0]!.run.config;
-  return `${c.spec.sizes.join('-')} ${c.spec.activation}/${c.spec.cost}, η=${c.eta}, batch ${c.batchSize}, seed ${c.seed}, ${c.data.trainCount} training images`;
+  const differ = configDifferences(runs);
+  const both = differ.includes('activation') && differ.includes('cost');
+  const kind = both
+    ? ''
+    : differ.includes('activation')
+      ? c.spec.cost
+      : differ.includes('cost')
+        ? c.spec.activation
+        : `${c.spec.activation}/${c.spec.cost}`;
+  const parts = [
+    differ.includes('network') ? '' : c.spec.sizes.join('-'),
+    kind,
+    differ.includes('eta') ? '' : `η=${c.eta}`,
+    differ.includes('batch size') ? '' : `batch ${c.batchSize}`,
+    differ.includes('seed') ? '' : `seed ${c.seed}`,
+    differ.includes('training examples') ? '' : `${c.data.trainCount} training images`,
+  ].filter(Boolean);
+  const labelled = LABELLED.filter((k) => differ.includes(k));
+  return labelled.length > 0
+    ? `${parts.join(', ')}; the runs differ in ${labelled.join(', ')} (each run's in the legend)`
+    : parts.join(', ');
 }
 
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** A self-contained HTML page: title, table, configurations, the SVG chart inline (no scripts, no network). */
+/** A self-contained HTML page: title, table, notes, the chart (interactive, see `interactiveChart`), configurations; nothing fetched from the network. */
 export function htmlPage(
   title: string,
   runs: readonly LabelledRun[],
   rows: readonly RunSummary[],
-  svg: string,
+  chart: string,
   notes: readonly string[],
 ): string {
   const cells = tableCells(rows);
@@ -235,7 +303,7 @@ export function htmlPage(
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:'DejaVu Sans',sans-serif;margin:2em;max-width:1000px}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}svg{max-width:100%;height:auto}</style>
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}svg{max-width:100%;height:auto}.hint{color:#555;font-size:90%}</style>
 </head><body>
 <h1>backprop compare</h1>
 <p>${escapeHtml(title)}</p>
@@ -245,7 +313,7 @@ td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:f
     .join('')}</table>
 ${notes.map((n) => `<p><b>Note:</b> ${escapeHtml(n)}</p>`).join('\n')}
 <p>Divergences are measured from the first run: the largest |Δ| of the mini-batch cost over the steps both runs logged, and of the accuracy over the epochs both evaluated.</p>
-${svg}
+${chart}
 <h2>Runs</h2><ul>
 ${configs}
 </ul></body></html>
@@ -254,7 +322,6 @@ ${configs}
 
 /** `backprop compare`. */
 export const command: Command = {
-  summary: 'overlay the curves of run files; table of accuracy, speed and divergence; SVG/PNG/HTML chart',
   help: HELP,
   flags: FLAGS,
   async run(argv) {
@@ -265,51 +332,52 @@ export const command: Command = {
     for (const o of outs)
       if (!['.svg', '.png', '.html'].includes(extname(o).toLowerCase()))
         throw new UsageError(`--out ${o}: the extension must be .svg, .png or .html`);
-    for (const p of positionals)
-      if (!existsSync(p) || statSync(p).isDirectory())
-        throw new UsageError(
-          `RUN.json: ${existsSync(p) ? `'${p}' is a directory; give its run.json` : `no such file '${p}'`} (a run file written by 'backprop train')`,
-        );
-    let runs: LabelledRun[];
-    try {
-      runs = labelRuns(
-        positionals,
-        positionals.map((p) => readRunFile(p)),
-      );
-    } catch (e) {
-      if (e instanceof RunFileError) {
-        console.error(`backprop compare: ${e.message}`);
-        return 1;
-      }
-      throw e;
-    }
+    // A missing, non-regular or malformed run file: bad input, exit 2.
+    const runs = labelRuns(
+      positionals,
+      positionals.map((p) => readRunFile(p)),
+    );
     const rows = summarise(runs);
     const notes: string[] = [];
     const differ = configDifferences(runs);
     if (differ.length > 0)
       notes.push(`the runs differ in ${differ.join(', ')}: their curves are not expected to match`);
     for (const r of runs)
-      if (r.run.status === 'diverged') notes.push(`${r.label} diverged: ${r.run.error ?? 'cost became NaN'}`);
-    console.log(formatTable(rows));
-    for (const n of notes) console.log(`note: ${n}`);
-    if (outs.length > 0) {
-      const title = values.title ?? defaultTitle(runs);
-      const { steps, epochs } = curveRows(runs);
-      const svg = await renderSvg(
-        curvesSpec(
-          steps,
-          epochs,
-          title,
-          runs.map((r) => r.label),
-        ),
+      if (r.run.status !== 'completed')
+        notes.push(`${r.label} ${r.run.status}: ${r.run.error ?? 'cost became NaN'}`);
+    const { steps, epochs, options } = curveRows(runs);
+    if (options.diverged && outs.length > 0)
+      notes.push(
+        "the cost panels' range is that of the runs that did not diverge; diverged runs are clipped to it and marked where they end",
       );
+    if (values.json) {
+      console.log(JSON.stringify({ runs: rows.map((r, i) => ({ file: runs[i]!.file, ...r })), notes }));
+    } else {
+      console.log(formatTable(rows));
+      for (const n of notes) console.log(`note: ${n}`);
+    }
+    if (outs.length === 0) return 0;
+    // The chart files are claimed before the chart is drawn: a location that cannot be written fails now.
+    const claims = claimOutputs(outs.map((o) => ({ path: o, flag: '--out', what: 'chart' })));
+    try {
+      const title = values.title ?? defaultTitle(runs);
+      const spec = curvesSpec(
+        steps,
+        epochs,
+        title,
+        runs.map((r) => r.label),
+        options,
+      );
+      const svg = await renderSvg(spec);
       for (const o of outs) {
         const ext = extname(o).toLowerCase();
         if (ext === '.svg') writeFileAtomic(o, svg);
         else if (ext === '.png') writeFileAtomic(o, svgToPng(svg));
-        else writeFileAtomic(o, htmlPage(title, runs, rows, svg, notes));
-        console.log(`wrote ${o}`);
+        else writeFileAtomic(o, htmlPage(title, runs, rows, interactiveChart(spec, svg), notes));
+        (values.json ? console.error : console.log)(`wrote ${o}`);
       }
+    } finally {
+      claims.release();
     }
     return 0;
   },

@@ -18,9 +18,13 @@ import {
   selectClauses,
 } from '@backprop/conformance';
 import { writeFileAtomic } from '@backprop/core';
+import { inputFileProblem } from '@backprop/data';
 import { missingNote, registerBackends } from '../backends.js';
+import { paint } from '../colour.js';
 import { type Command, UsageError } from '../command.js';
 import { choice, helpText, integer, parseFlags, text, texts, toggle } from '../flags.js';
+import { claimOutputs } from '../output-files.js';
+import { TaskProgress } from '../progress.js';
 
 /** The flags of `backprop conformance`. */
 const FLAGS = {
@@ -90,9 +94,11 @@ from the quantities the backend itself reports (z, a, δ, gradients, parameters 
 step) on random small cases from fast-check and on the 784-16-16-10 network with a real MNIST
 batch. A failure is shrunk to a minimal counterexample, which is printed.`,
     after: {
-      'Exit status': `  0 when every clause passes on every available backend; 1 on any failure, or when a required
-  backend (or an --engine or --load target) is unavailable; 2 for a usage error. A clause needing
-  what a backend lacks (its capabilities) is "n/a": not applicable, never passed.`,
+      'Exit status of this command': `  0 when every clause passes on every available backend; 1 on any failure, or when a backend
+  that was named (--backend, --require, --engine, --load, BACKPROP_REQUIRE_BACKENDS) is
+  unavailable: it is reported with its reason, never counted as passed. Without --backend every
+  registered backend is checked and those unavailable here are listed as skipped. A clause
+  needing what a backend lacks (its capabilities) is "n/a": not applicable, never passed.`,
       Examples: `  backprop conformance
   backprop conformance --backend reference --backend onnx-cpu --report junit --out conformance.xml
   BACKPROP_REQUIRE_BACKENDS=onnx-cuda backprop conformance --backend onnx-cuda
@@ -148,7 +154,6 @@ async function mutantsCommand(matrix: boolean, seed: number, runs: number): Prom
 
 /** `backprop conformance`. */
 export const command: Command = {
-  summary: 'check backends clause by clause against the formulas (docs/spec.md)',
   help: HELP,
   flags: FLAGS,
   async run(argv) {
@@ -173,6 +178,12 @@ export const command: Command = {
       }
     }
     for (const file of values.load) {
+      // A module is imported: a FIFO or a device there would block the import for ever.
+      const problem = inputFileProblem(file);
+      if (problem !== null)
+        throw new UsageError(
+          `--load ${file}: cannot load it: ${problem.startsWith('is ') ? `it ${problem}` : problem}`,
+        );
       try {
         outside.push(await asEntry(await loadEntry(file)));
       } catch (e) {
@@ -195,21 +206,42 @@ export const command: Command = {
           `unknown backend '${n}'; registered: ${[...known].join(', ')}${await missingNote()}`,
         );
 
+    // The report file is claimed before the suite runs: a location that cannot be written fails now, not after it.
+    const claims = values.out ? claimOutputs([{ path: values.out, flag: '--out', what: 'report' }]) : null;
     const reports: ConformanceReport[] = [];
-    for (const name of names) {
-      const entry = byName.get(name) ?? getBackend(name);
-      process.stderr.write(`conformance: ${name} (${entry.dtype}) …\n`);
-      reports.push(
-        await runConformance(entry, {
+    const total = selectClauses(clauses).length;
+    const c = paint(process.stderr);
+    // On a terminal a bar per backend with the clause being checked; elsewhere a line per backend.
+    const progress = new TaskProgress();
+    try {
+      for (const name of names) {
+        const entry = byName.get(name) ?? getBackend(name);
+        const label = `conformance ${name} (${entry.dtype})`;
+        if (progress.live) progress.report(label, 0, total, 'starting');
+        else process.stderr.write(`conformance: ${name} (${entry.dtype}) …\n`);
+        let done = 0;
+        const report = await runConformance(entry, {
           seed,
           runs,
           ...(clauses ? { clauses } : {}),
-          required: required.includes(name) || byName.has(name), // an engine you point at must start
+          // A backend named with --backend, --require, --engine or --load must run: unavailable is a failure.
+          required: explicit.includes(name) || required.includes(name),
           onResult: (r) => {
-            if (r.status === 'fail') process.stderr.write(`  ✗ ${r.id}: ${r.message}\n`);
+            done++;
+            if (r.status === 'fail') progress.line(`  ${c.red('✗')} ${r.id}: ${r.message}`);
+            if (progress.live) progress.report(label, done, total, r.id);
           },
-        }),
-      );
+        });
+        progress.end();
+        if (!report.available)
+          console.error(
+            `${report.required ? c.red('conformance:') : 'conformance:'} ${name} is unavailable: ${report.reason ?? 'no reason given'}${report.required ? ' (it was named, so this is a failure: exit 1)' : ''}`,
+          );
+        reports.push(report);
+      }
+    } finally {
+      progress.end();
+      claims?.release();
     }
     const text = formatReport(format, reports);
     if (values.out) {

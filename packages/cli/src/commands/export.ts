@@ -1,13 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import {
-  createReferenceBackend,
-  loadModel,
-  type Model,
-  ModelFileError,
-  writeFileAtomic,
-} from '@backprop/core';
+import { createReferenceBackend, loadModel, type Model, writeFileAtomic } from '@backprop/core';
 import { fillInputs, loadMnist, Rng } from '@backprop/data';
 import { type Command, UsageError } from '../command.js';
 import { helpText, integer, parseFlags, text } from '../flags.js';
@@ -159,7 +152,6 @@ export async function checkExport(path: string, model: Model, count: number): Pr
 
 /** `backprop export`. */
 export const command: Command = {
-  summary: 'write a trained model file as an .onnx model and check it on ONNX Runtime',
   help: HELP,
   flags: FLAGS,
   async run(argv) {
@@ -171,25 +163,10 @@ export const command: Command = {
           : `give one model file, got ${positionals.length}: ${positionals.join(' ')}`,
       );
     const modelPath = positionals[0]!;
-    if (!existsSync(modelPath))
-      throw new UsageError(
-        `MODEL.json: no such file '${modelPath}' (a model file written by 'backprop train')`,
-      );
-    if (statSync(modelPath).isDirectory())
-      throw new UsageError(`MODEL.json: '${modelPath}' is a directory; give its model.json`);
     const out = v.out ?? defaultOnnxPath(modelPath);
     if (!out.endsWith('.onnx')) throw new UsageError(`--out must name a .onnx file, got '${out}'`);
     const { check } = v;
-    let model: Model;
-    try {
-      model = loadModel(modelPath);
-    } catch (e) {
-      if (e instanceof ModelFileError) {
-        console.error(`backprop export: ${e.message}`);
-        return 1;
-      }
-      throw e;
-    }
+    const model = loadModel(modelPath); // a missing, non-regular or malformed file: bad input, exit 2
     const { exportOnnx } = await import('@backprop/gpu');
     const bytes = exportOnnx(model.spec, model.params);
     writeFileAtomic(out, bytes);

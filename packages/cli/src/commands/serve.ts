@@ -54,7 +54,6 @@ const DEFAULT_APP = fileURLToPath(new URL('../../../web/', import.meta.url));
 
 /** `backprop serve`. */
 export const command: Command = {
-  summary: 'serve the web app: train in the page, draw a digit, run the suite in the browser',
   help: HELP,
   flags: FLAGS,
   async run(argv) {

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { loadModel, writeFileAtomic } from '@backprop/core';
+import { svgToPng } from '../charts.js';
 import { type Command, UsageError } from '../command.js';
 import { choice, helpText, integer, parseFlags, text, toggle } from '../flags.js';
-import { weightsImage } from '../weights-image.js';
+import { ImageTooLargeError, labelledWeightsSvg, weightsImage } from '../weights-image.js';
 
 /** The flags of `backprop weights`. */
 const FLAGS = {
@@ -18,8 +18,13 @@ const FLAGS = {
     },
     default: 'tile',
   }),
-  zoom: integer({ section: 'Flags', help: 'screen pixels per weight', defaultText: '4 for tiles' }),
-  columns: integer({ section: 'Flags', help: 'tiles per row', defaultText: '⌈√n⌉: 4 × 4 for 16 neurons' }),
+  zoom: integer({ section: 'Flags', help: 'screen pixels per weight', defaultText: '4 for tiles', min: 1 }),
+  columns: integer({
+    section: 'Flags',
+    help: 'tiles per row',
+    defaultText: '⌈√n⌉: 4 × 4 for 16 neurons',
+    min: 1,
+  }),
   heatmap: toggle({ section: 'Flags', help: 'draw layer 1 as a heat map too' }),
 } as const;
 
@@ -28,9 +33,10 @@ const HELP = helpText(
     usage: 'backprop weights MODEL.json [--out weights.png] [flags]: draw what the network learned',
     description: `Layer 1 of a network on 28×28 images is drawn as one 28×28 tile per first-layer neuron: tile j
 shows the 784 weights w^1_jk, pixel k for input pixel k. Positive weights are blue, negative
-red-orange, weights near zero black; the bar at the bottom runs from −max |w| through 0 to +max |w|.
+red-orange, weights near zero black; the bar at the bottom runs from −max |w| through 0 to +max |w|,
+its values written under it. Each tile carries its neuron's number j; a caption says what is drawn.
 Deeper layers (--layer 2, 3, …) are heat maps of W^l: one row per neuron of layer l, one column
-per neuron of layer l−1.`,
+per neuron of layer l−1, the rows numbered.`,
     after: { Example: '  backprop weights runs/experiments/noise-model.json --out weights.png' },
   },
   FLAGS,
@@ -38,7 +44,6 @@ per neuron of layer l−1.`,
 
 /** `backprop weights`. */
 export const command: Command = {
-  summary: "draw each first-layer neuron's weights as a 28×28 tile (or a deeper layer as a heat map)",
   help: HELP,
   flags: FLAGS,
   async run(argv) {
@@ -46,25 +51,34 @@ export const command: Command = {
     if (positionals.length !== 1)
       throw new UsageError('name one model file, e.g. backprop weights model.json --out weights.png');
     const { layer } = values;
-    if (!existsSync(positionals[0]!))
-      throw new UsageError(
-        `model file '${positionals[0]}' does not exist; 'backprop train' writes one (model.json)`,
-      );
     const model = loadModel(positionals[0]!);
     const L = model.spec.sizes.length - 1;
     if (layer > L)
       throw new UsageError(
         `--layer must be from 1 to ${L}: ${positionals[0]} has ${L} weight matrices (sizes ${model.spec.sizes.join('-')})`,
       );
-    const image = weightsImage(model.spec.sizes, model.params, {
-      layer,
-      scale: values.scale,
-      zoom: values.zoom,
-      columns: values.columns,
-      heatmap: values.heatmap,
-    });
+    let image: ReturnType<typeof weightsImage>;
+    try {
+      image = weightsImage(model.spec.sizes, model.params, {
+        layer,
+        scale: values.scale,
+        zoom: values.zoom,
+        columns: values.columns,
+        heatmap: values.heatmap,
+      });
+    } catch (e) {
+      if (!(e instanceof ImageTooLargeError)) throw e;
+      throw new UsageError(
+        `${e.message}: give a smaller --zoom${values.columns ? ' or other --columns' : ''}`,
+      );
+    }
     const out = values.out;
-    writeFileAtomic(out, image.png);
+    const caption =
+      image.kind === 'tiles'
+        ? `Tile j: the ${model.spec.sizes[0]} weights w^1_jk of neuron j of layer 1, at the pixel k they multiply. Blue positive, red-orange negative, black near 0; ${image.scales.length === 1 ? "scaled by the layer's max |w|" : 'each tile scaled by its own max |w|'}.`
+        : `W^${layer}: row j is neuron j of layer ${layer}, column k neuron k of layer ${layer - 1}. Blue positive, red-orange negative, black near 0.`;
+    const png = svgToPng(labelledWeightsSvg(image, caption), 1);
+    writeFileAtomic(out, png);
     const n = model.spec.sizes[layer]!;
     const m = model.spec.sizes[layer - 1]!;
     const what =
@@ -75,7 +89,9 @@ export const command: Command = {
       image.scales.length === 1
         ? `full colour = |w| ${image.scales[0]!.toPrecision(3)}`
         : `each tile scaled by its own max |w| (${Math.min(...image.scales).toPrecision(3)} to ${Math.max(...image.scales).toPrecision(3)})`;
-    console.log(`wrote ${out}: ${what}, ${image.width}×${image.height} px; ${range}`);
+    console.log(
+      `wrote ${out}: ${what}, ${png.readUInt32BE(16)}×${png.readUInt32BE(20)} px, neurons numbered, colour bar labelled; ${range}`,
+    );
     return 0;
   },
 };

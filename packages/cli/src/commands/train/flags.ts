@@ -150,7 +150,7 @@ export const TRAIN_FLAGS = {
     section: 'Output',
     placeholder: 'PATH',
     help: 'a directory (gets run.json and model.json), or a run file path ending in .json (the model goes beside it as NAME.model.json)',
-    defaultText: 'runs/<date>-<time>-<backend>/',
+    defaultText: 'runs/<date>-<time>-<backend>/, with -2, -3, … when a run started in the same second has it',
   }),
   run: text({ section: 'Output', placeholder: 'FILE', help: 'the run file path (overrides --out)' }),
   model: text({ section: 'Output', placeholder: 'FILE', help: 'the model file path (overrides --out)' }),
@@ -164,10 +164,22 @@ export const TRAIN_FLAGS = {
     help: "steps per point of the run file's cost curve",
     default: 100,
   }),
+  force: toggle({
+    section: 'Output',
+    help: 'overwrite an existing run file, model file or checkpoint (without it, a run refuses to start where it would overwrite one)',
+  }),
   quiet: toggle({ section: 'Output', help: 'no progress bar and no per-epoch lines; only the summary' }),
+  json: toggle({
+    section: 'Output',
+    help: 'print the summary as one JSON object on standard output (test accuracy, cost, confusion matrix, files, warnings); the other lines go to standard error',
+  }),
+  'fail-on-stall': toggle({
+    section: 'Output',
+    help: 'a run that learns nothing (accuracy at chance, or a flat cost, after an epoch) stops with exit code 1 instead of warning and going on',
+  }),
   'checkpoint-every': integer({
     section: 'Interruption',
-    help: 'write a checkpoint every N steps (parameters, momentum velocity, the position in the epoch and the curve so far; written atomically, so an interrupted write leaves the previous one whole). SIGINT or SIGTERM then stops between two steps, writes a last checkpoint and exits with 130 or 143. Epochs run as without checkpoints (ONNX fast mode included), bit for bit the same run. Deleted when the run completes.',
+    help: 'write a checkpoint every N steps (parameters, momentum velocity, the position in the epoch and the curve so far; written atomically, so an interrupted write leaves the previous one whole). Without it, a checkpoint is written only when the run is interrupted: SIGINT (Ctrl-C) or SIGTERM stops between two steps, writes a last checkpoint, prints how to resume and exits with 130 or 143 (a second signal exits at once). Epochs run as without checkpoints (ONNX fast mode included), bit for bit the same run. Deleted when the run completes.',
   }),
   checkpoint: text({
     section: 'Interruption',
@@ -186,7 +198,13 @@ export const TRAIN_FLAGS = {
 export type TrainFlags = FlagValues<typeof TRAIN_FLAGS>;
 
 /** The flags that may be given with --resume: they change how the run is watched, not its numbers. */
-export const RESUME_FLAGS: ReadonlySet<string> = new Set(['resume', 'quiet', 'checkpoint-every']);
+export const RESUME_FLAGS: ReadonlySet<string> = new Set([
+  'resume',
+  'quiet',
+  'checkpoint-every',
+  'json',
+  'fail-on-stall',
+]);
 
 /**
  * A `backprop train` invocation, checked and with defaults filled in. `settings` is what decides
@@ -206,11 +224,23 @@ export interface TrainConfig {
     readonly validationCount: number;
   };
   readonly paths: { readonly run: string; readonly model: string; readonly checkpoint: string };
+  /** The flag that gave each path, for messages: "--run", "--out", or "--out (default)". */
+  readonly pathFlags: { readonly run: string; readonly model: string; readonly checkpoint: string };
+  /** --out, or the default directory runs/<date>-<time>-<backend> when it was not given. */
+  readonly out: string;
   /** The run's name in the run file. */
   readonly name: string;
   readonly quiet: boolean;
-  /** Steps between checkpoints, or null for none. */
+  /** Steps between checkpoints, or null for none (a checkpoint is still written on SIGINT/SIGTERM). */
   readonly checkpointEvery: number | null;
+  /** --out was not given: the outputs go to a fresh directory under runs/ (made unique when claimed). */
+  readonly defaultOut: boolean;
+  /** Overwrite existing run, model and checkpoint files. */
+  readonly force: boolean;
+  /** The summary as JSON on stdout. */
+  readonly json: boolean;
+  /** A run that learns nothing is an error (exit 1). */
+  readonly failOnStall: boolean;
 }
 
 function timestamp(d: Date): string {
@@ -219,7 +249,7 @@ function timestamp(d: Date): string {
 }
 
 /** The output paths: --out (a directory, or NAME.json) with --run, --model and --checkpoint over it. */
-function outputPaths(v: TrainFlags, now: Date): { paths: TrainConfig['paths']; name: string } {
+function outputPaths(v: TrainFlags, now: Date): Pick<TrainConfig, 'paths' | 'pathFlags' | 'out' | 'name'> {
   const out = v.out ?? join('runs', `${timestamp(now)}-${v.backend}`);
   const file = out.endsWith('.json');
   const stem = file ? join(dirname(out), basename(out, '.json')) : '';
@@ -229,7 +259,17 @@ function outputPaths(v: TrainFlags, now: Date): { paths: TrainConfig['paths']; n
   const checkpoint = v.checkpoint ?? (file ? `${stem}.checkpoint.json` : join(out, 'checkpoint.json'));
   if (checkpoint === run || checkpoint === model)
     throw new UsageError(`--checkpoint must differ from the run and model files; it is ${checkpoint}`);
-  return { paths: { run, model, checkpoint }, name: v.name ?? basename(out, file ? '.json' : '') };
+  const outFlag = v.out === undefined ? '--out (default)' : '--out';
+  return {
+    paths: { run, model, checkpoint },
+    pathFlags: {
+      run: v.run === undefined ? outFlag : '--run',
+      model: v.model === undefined ? outFlag : '--model',
+      checkpoint: v.checkpoint === undefined ? outFlag : '--checkpoint',
+    },
+    out,
+    name: v.name ?? basename(out, file ? '.json' : ''),
+  };
 }
 
 /** --onnx-mode, --steps-per-run and --onnx-threads as core's `BackendOptions` (whether the backend takes them is checked when it is opened). */
@@ -271,5 +311,9 @@ export function parseTrainFlags(argv: readonly string[], now = new Date()): Trai
     ...outputPaths(v, now),
     quiet: v.quiet,
     checkpointEvery: v['checkpoint-every'] ?? null,
+    defaultOut: v.out === undefined,
+    force: v.force,
+    json: v.json,
+    failOnStall: v['fail-on-stall'],
   };
 }

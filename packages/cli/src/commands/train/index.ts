@@ -32,7 +32,6 @@ of 'backprop compare') and a model file (JSON: spec, parameters, provenance).`,
 
 /** `backprop train`. */
 export const command: Command = {
-  summary: 'train a network by backpropagation and SGD (default: the document’s 784-16-16-10 on MNIST)',
   help: HELP,
   flags: TRAIN_FLAGS,
   run,

@@ -119,7 +119,7 @@ async function onnxRuntimeVersion(backend: Backend): Promise<string | null> {
 }
 
 /** The run file without its outcome (status, curve, final results): what is known before training. */
-export type RunHead = Omit<RunFile, 'status' | 'error' | 'curve' | 'final' | 'modelFile'>;
+export type RunHead = Omit<RunFile, 'status' | 'error' | 'warnings' | 'curve' | 'final' | 'modelFile'>;
 
 /** The {@link RunHead} of this run on `backend`. */
 export async function runHead(
@@ -143,13 +143,19 @@ function fromFile(from: string, to: string): string {
   return relative(dirname(from), to) || basename(to);
 }
 
-/** The run file of a completed run. */
-export function completedRun(head: RunHead, config: TrainConfig, result: TrainResult): RunFile {
+/** The run file of a completed run, with what it warned of. */
+export function completedRun(
+  head: RunHead,
+  config: TrainConfig,
+  result: TrainResult,
+  warnings: readonly string[] = [],
+): RunFile {
   const final = result.final!;
   return {
     ...head,
     status: 'completed',
     error: null,
+    ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
     curve: { steps: result.steps, epochs: result.epochs },
     final: {
       test: { count: final.count, accuracy: final.accuracy, cost: final.cost, confusion: final.confusion },
@@ -160,16 +166,19 @@ export function completedRun(head: RunHead, config: TrainConfig, result: TrainRe
   };
 }
 
-/** The run file of a run whose cost became NaN or infinite: the curve up to there, no results. */
-export function divergedRun(
+/** The run file of a run that stopped short: its cost became NaN or infinite, or it learned nothing (--fail-on-stall). The curve up to there, no results. */
+export function stoppedRun(
   head: RunHead,
+  status: 'diverged' | 'stalled',
   error: string,
   partial: Pick<TrainResult, 'steps' | 'epochs'>,
+  warnings: readonly string[] = [],
 ): RunFile {
   return {
     ...head,
-    status: 'diverged',
+    status,
     error,
+    ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
     curve: { steps: partial.steps, epochs: partial.epochs },
     final: null,
     modelFile: null,
@@ -179,4 +188,31 @@ export function divergedRun(
 /** The model's provenance (core's {@link modelProvenance} of the run), its run file named relative to the model file. */
 export function provenance(config: TrainConfig, head: RunHead, final: Evaluation): ModelProvenance {
   return modelProvenance(head, final.accuracy, fromFile(config.paths.model, config.paths.run));
+}
+
+/** What `backprop train --json` prints: the summary lines' content as one object. */
+export function summaryJson(
+  config: TrainConfig,
+  result: TrainResult,
+  warnings: readonly string[],
+): Record<string, unknown> {
+  const final = result.final!;
+  const s = config.settings;
+  return {
+    status: 'completed',
+    network: { sizes: s.spec.sizes, activation: s.spec.activation, cost: s.spec.cost },
+    epochs: s.epochs,
+    test: {
+      accuracy: final.accuracy,
+      correct: final.correct,
+      count: final.count,
+      cost: final.cost,
+      confusion: final.confusion,
+    },
+    secondsPerEpoch: trainSeconds(result) / Math.max(1, s.epochs),
+    seconds: result.seconds,
+    runFile: config.paths.run,
+    modelFile: config.paths.model,
+    warnings,
+  };
 }

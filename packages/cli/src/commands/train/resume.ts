@@ -1,13 +1,13 @@
-import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type Checkpoint, CheckpointError, JsonFields, readCheckpoint } from '@backprop/core';
+import { inputDirectoryProblem, inputFileProblem } from '@backprop/data';
 import { UsageError } from '../../command.js';
 import { parseFlags } from '../../flags.js';
 import { parseTrainFlags, RESUME_FLAGS, TRAIN_FLAGS, type TrainConfig } from './flags.js';
 
 /** What a checkpoint of `backprop train` keeps in its `run` field to continue the run. */
 export interface RunMeta {
-  /** The flags the run started with (--quiet and --resume left out). */
+  /** The flags the run started with (--quiet, --json, --force and --resume left out), with --out where the run chose its directory. */
   readonly argv: string[];
   /** The directory relative paths in `argv` are relative to. */
   readonly cwd: string;
@@ -15,19 +15,30 @@ export interface RunMeta {
   readonly started: string;
 }
 
-/** The {@link RunMeta} of a run starting now with `argv`. */
-export function runMeta(argv: readonly string[], started: Date): RunMeta {
-  return { argv: runFlags(argv), cwd: process.cwd(), started: started.toISOString() };
+/**
+ * The {@link RunMeta} of a run starting now with `argv`; `out`, the directory the run chose for
+ * its outputs when --out was not given, is added as --out so that a resume finds them.
+ */
+export function runMeta(argv: readonly string[], started: Date, out?: string): RunMeta {
+  const flags = runFlags(argv);
+  return {
+    argv: out === undefined ? flags : [...flags, '--out', out],
+    cwd: process.cwd(),
+    started: started.toISOString(),
+  };
 }
 
-/** The flags of `argv` that decide the run (all but --quiet and --resume), as given. */
+/** Flags of how a run is watched or started, not of what it computes: left out of {@link RunMeta}. */
+const NOT_KEPT: ReadonlySet<string> = new Set(['resume', 'quiet', 'json', 'force']);
+
+/** The flags of `argv` that decide the run (all but those of {@link NOT_KEPT}), as given. */
 function runFlags(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const name = a.startsWith('--') ? a.slice(2).split('=')[0]! : '';
-    if (name === 'resume' || name === 'quiet') {
-      if (!a.includes('=') && TRAIN_FLAGS[name].type === 'string') i++;
+    if (NOT_KEPT.has(name)) {
+      if (!a.includes('=') && TRAIN_FLAGS[name as keyof typeof TRAIN_FLAGS].type === 'string') i++;
       continue;
     }
     out.push(a);
@@ -59,22 +70,25 @@ export interface Resumed {
 
 /**
  * `backprop train --resume PATH`: the checkpoint, and the run's configuration rebuilt from the
- * flags it started with (paths resolved where it started), with --quiet and --checkpoint-every
- * taken from this call.
+ * flags it started with (paths resolved where it started), with --quiet, --json and
+ * --checkpoint-every taken from this call (and --fail-on-stall added by it).
  */
 export function resumeConfig(argv: readonly string[]): Resumed {
   const { values: v, given } = parseFlags(argv, TRAIN_FLAGS);
   for (const k of given)
     if (!RESUME_FLAGS.has(k))
       throw new UsageError(
-        `--${k} cannot be given with --resume: the run continues with the flags it started with (only --quiet and --checkpoint-every may change)`,
+        `--${k} cannot be given with --resume: the run continues with the flags it started with (only --quiet, --json, --checkpoint-every and --fail-on-stall may be given)`,
       );
   let path = v.resume!;
-  if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'checkpoint.json');
-  if (!existsSync(path))
+  if (inputDirectoryProblem(path) === null) path = join(path, 'checkpoint.json');
+  const problem = inputFileProblem(path);
+  if (problem === 'no such file or directory')
     throw new UsageError(
-      `--resume: no checkpoint at ${path}; give the checkpoint file or the run directory of a 'backprop train --checkpoint-every N' run (a run that completed has deleted its checkpoint)`,
+      `--resume: no checkpoint at ${path}; give the checkpoint file or the run directory of an interrupted 'backprop train' run (a run that completed has deleted its checkpoint)`,
     );
+  if (problem !== null)
+    throw new UsageError(`--resume ${path}${problem.startsWith('is ') ? ` ${problem}` : `: ${problem}`}`);
   const checkpoint = readCheckpoint(path);
   const meta = checkpointMeta(checkpoint, path);
   let config: TrainConfig;
@@ -91,6 +105,8 @@ export function resumeConfig(argv: readonly string[]): Resumed {
     paths: { run: at(config.paths.run), model: at(config.paths.model), checkpoint: resolve(path) },
     quiet: v.quiet,
     checkpointEvery: v['checkpoint-every'] ?? config.checkpointEvery,
+    json: v.json,
+    failOnStall: v['fail-on-stall'] || config.failOnStall,
   };
   if (JSON.stringify(config.settings.spec) !== JSON.stringify(checkpoint.spec))
     throw new CheckpointError(`${path}: spec does not match the network of run.argv`);
