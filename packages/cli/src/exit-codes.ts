@@ -29,7 +29,10 @@ export const EXIT_TABLE: readonly (readonly [code: string, meaning: string])[] =
     '2',
     'usage or bad input: a flag, an argument or an input file (data, model, run, checkpoint, image) that cannot be used, or an output that cannot be written; found before any work',
   ],
-  ['130', 'stopped by SIGINT (Ctrl-C); 143: by SIGTERM. An interrupted train writes a checkpoint first'],
+  [
+    '130',
+    'stopped by SIGINT (Ctrl-C); 143: by SIGTERM. An interrupted train writes a checkpoint first; serve, whose way to stop is Ctrl-C, ends with 0',
+  ],
 ];
 
 /** The errors that mean "bad input" (exit code 2) rather than "the work failed" (1). */

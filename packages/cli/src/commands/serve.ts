@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { helpText, integer, parseFlags, text } from '../flags.js';
+import { onInterrupt } from '../interrupt.js';
 
 /** The flags of `backprop serve`. */
 const FLAGS = {
@@ -77,10 +78,12 @@ export const command: Command = {
       return 1;
     }
     console.log(`backprop web app: ${server.url} (MNIST served from this machine; Ctrl-C stops)`);
+    // Ctrl-C (or SIGTERM) is how a server is stopped: it closes and the command ends with 0.
+    let release = () => {};
     await new Promise<void>((ok) => {
-      process.once('SIGINT', () => ok());
-      process.once('SIGTERM', () => ok());
+      release = onInterrupt(() => ok());
     });
+    release();
     await server.close();
     return 0;
   },
