@@ -45,13 +45,25 @@ export interface OnnxRuntime {
 /** Providers that compute on the CPU, where ONNX Runtime's own CPU kernels are no fallback. */
 const CPU_PROVIDERS: ReadonlySet<Provider> = new Set(['cpu', 'wasm']);
 
-/** Session options for `provider`: GPU providers may not fall back to the CPU. */
+/**
+ * Session options for `provider`: GPU providers may not fall back to the CPU, and the CPU
+ * provider's intra-op threads do not spin.
+ */
 export function sessionOptions(provider: Provider, extra: Partial<SessionOptions> = {}): SessionOptions {
   return {
     executionProviders: [provider],
     logSeverityLevel: 3,
-    // No silent CPU fallback: a node the provider cannot run fails session creation.
-    extra: { session: { disable_cpu_ep_fallback: CPU_PROVIDERS.has(provider) ? '0' : '1' } },
+    extra: {
+      session: {
+        // No silent CPU fallback: a node the provider cannot run fails session creation.
+        disable_cpu_ep_fallback: CPU_PROVIDERS.has(provider) ? '0' : '1',
+        // Idle intra-op threads sleep instead of spinning. A spinning pool holds its cores between
+        // runs: on a shared machine it takes them from other processes, and a backend with two
+        // sessions (a fast-mode group cut at a checkpoint runs on its own) spins against itself.
+        // docs/performance.md#what-checkpoints-cost-issue-12 has the measurement.
+        ...(provider === 'cpu' ? { intra_op: { allow_spinning: '0' } } : {}),
+      },
+    },
     ...extra,
   };
 }
