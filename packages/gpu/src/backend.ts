@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type Backend,
   type BackendOptions,
@@ -15,6 +16,8 @@ import {
   type VelocityAccess,
 } from '@backprop/core';
 import { type DataSet, epochBatches, fillInputs, fillTargets } from '@backprop/data';
+import onnxProto from 'onnx-proto';
+import { decodeModel } from './onnx/builder.js';
 import {
   debugGraph,
   forwardGraph,
@@ -61,6 +64,25 @@ export interface OnnxBackendOptions extends BackendOptions {
 type Feeds = Record<string, ort.Tensor>;
 type Session = ort.InferenceSession;
 
+/**
+ * Sessions shared by every backend in the process. A graph's nodes depend only on the depth,
+ * the activation, the cost and the SGD features, never on the layer sizes, which appear only in
+ * the declared shapes of its inputs and outputs; with those left unknown one session serves
+ * every network of the same structure. The conformance suite meets hundreds of shapes, and
+ * creating a session (10–100 ms) was nearly all of its time. Keyed by the provider, the session
+ * options and the model; released when the last backend using it is disposed.
+ */
+const shared = new Map<string, { readonly session: Promise<Session>; users: number }>();
+
+/** The model with the sizes of its inputs and outputs unknown (ONNX allows a dimension with neither value nor name). */
+function withoutSizes(model: Uint8Array): Uint8Array {
+  const m = decodeModel(model);
+  for (const v of [...(m.graph?.input ?? []), ...(m.graph?.output ?? [])])
+    for (const d of v.type?.tensorType?.shape?.dim ?? [])
+      if (Object.hasOwn(d, 'dimValue')) delete (d as { dimValue?: unknown }).dimValue;
+  return onnxProto.onnx.ModelProto.encode(m).finish();
+}
+
 const f32 = (data: Float32Array, dims: readonly number[]) => new ort.Tensor('float32', data, dims);
 const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
 
@@ -97,6 +119,8 @@ export class OnnxBackend implements Backend, VelocityAccess {
   private params: Feeds = {};
   private velocity: Feeds | undefined;
   private readonly sessions = new Map<string, Promise<Session>>();
+  /** The {@link shared} sessions this backend uses (released on dispose when no other uses them). */
+  private readonly sessionIds: string[] = [];
   private readonly resident = new WeakMap<DataSet, ResidentData>();
   private readonly residentTensors: ort.Tensor[] = [];
 
@@ -191,8 +215,19 @@ export class OnnxBackend implements Backend, VelocityAccess {
         throw new Error(`unknown graph '${key}'`);
     }
     if (this.intraOpThreads !== undefined) extra = { ...extra, intraOpNumThreads: this.intraOpThreads };
-    s = createSession(model, this.provider, extra, key);
+    const general = withoutSizes(model);
+    const id = `${this.provider} ${JSON.stringify(extra)} ${createHash('sha256').update(general).digest('hex')}`;
+    let entry = shared.get(id);
+    if (!entry) {
+      const session = createSession(general, this.provider, extra, key);
+      entry = { session, users: 0 };
+      shared.set(id, entry);
+      session.catch(() => shared.delete(id));
+    }
+    entry.users++;
+    s = entry.session;
     this.sessions.set(key, s);
+    this.sessionIds.push(id);
     return s;
   }
 
@@ -510,8 +545,12 @@ export class OnnxBackend implements Backend, VelocityAccess {
     this.params = {};
     this.velocity = undefined;
     for (const t of this.residentTensors.splice(0)) t.dispose();
-    const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    for (const s of sessions) await (await s.catch(() => undefined))?.release();
+    for (const id of this.sessionIds.splice(0)) {
+      const entry = shared.get(id);
+      if (!entry || --entry.users > 0) continue;
+      shared.delete(id);
+      await (await entry.session.catch(() => undefined))?.release();
+    }
   }
 }
