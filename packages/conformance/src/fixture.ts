@@ -17,6 +17,13 @@ export interface Fixture {
 }
 
 let cached: Fixture | undefined;
+let train: DataSet | undefined;
+
+/** The 60,000 MNIST training images (`loadMnist().train`), loaded once per process. */
+export function mnistTrain(): DataSet {
+  train ??= loadMnist().train;
+  return train;
+}
 
 /**
  * The fixed fixture: 784-16-16-10 sigmoid with the quadratic cost, seed-1 N(0,1) parameters, and
@@ -24,7 +31,7 @@ let cached: Fixture | undefined;
  */
 export function mnistFixture(): Fixture {
   if (cached) return cached;
-  const mnist = loadMnist();
+  const mnist = { train: mnistTrain() };
   const n0 = DOCUMENT_SPEC.sizes[0]!;
   const nL = DOCUMENT_SPEC.sizes[DOCUMENT_SPEC.sizes.length - 1]!;
   const indices = Array.from({ length: FIXTURE_BATCH }, (_, i) => i);

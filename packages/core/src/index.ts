@@ -45,6 +45,7 @@ export {
   BackendOptionError,
   type BackendOptions,
   BackendUnavailableError,
+  type ClauseExpectation,
   checkBackendOptions,
   getBackend,
   listBackends,

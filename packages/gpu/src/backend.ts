@@ -70,9 +70,14 @@ type Session = ort.InferenceSession;
  * the declared shapes of its inputs and outputs; with those left unknown one session serves
  * every network of the same structure. The conformance suite meets hundreds of shapes, and
  * creating a session (10–100 ms) was nearly all of its time. Keyed by the provider, the session
- * options and the model; released when the last backend using it is disposed.
+ * options and the model. When the last backend using one is disposed it is kept among the
+ * {@link IDLE_SESSIONS} most recently idle, and released when it falls out of those.
  */
 const shared = new Map<string, { readonly session: Promise<Session>; users: number }>();
+/** Sessions no backend uses, oldest first, kept for the next backend of their structure. */
+const idle = new Map<string, Promise<Session>>();
+/** How many unused sessions are kept. */
+const IDLE_SESSIONS = 64;
 
 /** The model with the sizes of its inputs and outputs unknown (ONNX allows a dimension with neither value nor name). */
 function withoutSizes(model: Uint8Array): Uint8Array {
@@ -218,6 +223,7 @@ export class OnnxBackend implements Backend, VelocityAccess {
     const general = withoutSizes(model);
     const id = `${this.provider} ${JSON.stringify(extra)} ${createHash('sha256').update(general).digest('hex')}`;
     let entry = shared.get(id);
+    idle.delete(id);
     if (!entry) {
       const session = createSession(general, this.provider, extra, key);
       entry = { session, users: 0 };
@@ -470,7 +476,10 @@ export class OnnxBackend implements Backend, VelocityAccess {
       const perm = batches[0]!;
       const permAll = new Uint32Array(perm.buffer, perm.byteOffset, full * B);
       while (done < full) {
-        const k = Math.min(this.stepsPerRun, full - done, stepsToPause(options, done));
+        // A shorter group (the epoch's remainder, or up to a pause) is a power of two: one unrolled
+        // graph per length, so at most log₂(stepsPerRun) + 1 of them however the epochs fall.
+        const room = Math.min(full - done, stepsToPause(options, done));
+        const k = room >= this.stepsPerRun ? this.stepsPerRun : 2 ** Math.floor(Math.log2(room));
         const session = await this.session(`steps:${k}${this.variant(f)}`);
         const idx = order.subarray(0, k * B);
         let dataFeeds: Feeds;
@@ -549,8 +558,13 @@ export class OnnxBackend implements Backend, VelocityAccess {
     for (const id of this.sessionIds.splice(0)) {
       const entry = shared.get(id);
       if (!entry || --entry.users > 0) continue;
-      shared.delete(id);
-      await (await entry.session.catch(() => undefined))?.release();
+      idle.set(id, entry.session);
+      while (idle.size > IDLE_SESSIONS) {
+        const [oldest, session] = idle.entries().next().value as [string, Promise<Session>];
+        idle.delete(oldest);
+        shared.delete(oldest);
+        await (await session.catch(() => undefined))?.release();
+      }
     }
   }
 }

@@ -1,7 +1,8 @@
 import type { Backend, ForwardTrace, NetworkSpec, Params } from '@backprop/core';
-import { describeCase, type NetCase, netCases } from '../cases.js';
+import { type CaseShape, describeCase, type NetCase } from '../cases.js';
 import { type CheckContext, type Clause, specLink } from '../clause.js';
 import type { Comparison } from '../compare.js';
+import { netFamilies } from '../families.js';
 import { act, expectedParameterCount, softmaxRow } from '../oracle.js';
 
 /** The document's parameter count for 784-16-16-10. */
@@ -81,8 +82,7 @@ export const netShape: Clause<NetCase> = {
   section: specLink('net.shape'),
   kind: 'exact',
   needs: ['forward', 'deltas', 'gradients'],
-  arbitrary: () => netCases({ layers: [1, 4] }),
-  fixture: (f) => f.net,
+  families: netFamilies({ layers: [1, 4] }),
   describe: describeCase,
   async check(ctx: CheckContext, c: NetCase) {
     const { cmp } = ctx;
@@ -132,8 +132,7 @@ export const fwdAffine: Clause<NetCase> = {
   section: specLink('fwd.affine'),
   kind: 'identity',
   needs: ['forward'],
-  arbitrary: () => netCases({ layers: [1, 3] }),
-  fixture: (f) => f.net,
+  families: netFamilies({ layers: [1, 3] }),
   describe: describeCase,
   async check(ctx, c) {
     const b = await ctx.backend(c.spec, c.params);
@@ -151,8 +150,7 @@ export const fwdAct: Clause<NetCase> = {
   section: specLink('fwd.act'),
   kind: 'identity',
   needs: ['forward'],
-  arbitrary: () => netCases({ layers: [1, 3] }),
-  fixture: (f) => f.net,
+  families: netFamilies({ layers: [1, 3] }),
   describe: describeCase,
   async check(ctx, c) {
     const b = await ctx.backend(c.spec, c.params);
@@ -201,15 +199,13 @@ function collapse(
   return { A, c, absA, absC };
 }
 
-/** A lin.collapse case: a deep identity network and the inputs to compare. */
-function collapseCases() {
-  return netCases({
-    activations: ['identity'],
-    costs: ['quadratic', 'squared-error'],
-    layers: [2, 4],
-    batch: [1, 3],
-  });
-}
+/** The original lin.collapse cases: deep identity networks and the inputs to compare. */
+const COLLAPSE: CaseShape = {
+  activations: ['identity'],
+  costs: ['quadratic', 'squared-error'],
+  layers: [2, 4],
+  batch: [1, 3],
+};
 
 export const linCollapse: Clause<NetCase> = {
   id: 'lin.collapse',
@@ -219,7 +215,11 @@ export const linCollapse: Clause<NetCase> = {
   section: specLink('lin.collapse'),
   kind: 'identity',
   needs: ['forward'],
-  arbitrary: collapseCases,
+  families: netFamilies(COLLAPSE, {
+    activations: ['identity'],
+    costs: ['quadratic', 'squared-error'],
+    minLayers: 2,
+  }),
   describe: describeCase,
   async check(ctx, c) {
     const { cmp } = ctx;

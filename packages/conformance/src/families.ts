@@ -1,0 +1,373 @@
+import { type Activation, type Cost, initParams, type NetworkSpec } from '@backprop/core';
+import { fillInputs, fillTargets } from '@backprop/data';
+import * as fc from 'fast-check';
+import { type CaseShape, type NetCase, netCases } from './cases.js';
+import { mnistFixture, mnistTrain } from './fixture.js';
+
+/**
+ * The case families. `small` and `fixture` are the suite's original cases; the others reach
+ * where real kernels, ports and adapters break (docs/spec.md#case-families).
+ */
+export type FamilyId = 'small' | 'wide' | 'batch' | 'deep' | 'saturated' | 'mnist' | 'fixture';
+
+/** What a family is and where it reaches, for reports and docs/spec.md. */
+export interface FamilyInfo {
+  readonly id: FamilyId;
+  readonly title: string;
+  /** Where it reaches that the others do not. */
+  readonly reaches: string;
+  /** One of the suite's original families (the "old cases"). */
+  readonly original: boolean;
+}
+
+/** Every family, in the order a clause runs them. */
+export const FAMILIES: readonly FamilyInfo[] = Object.freeze([
+  {
+    id: 'small',
+    title: 'small random networks',
+    reaches: '1–3 layers of 1–5 neurons (1–4 outputs), batches of 1–4, every activation and cost',
+    original: true,
+  },
+  {
+    id: 'wide',
+    title: 'wide layers',
+    reaches:
+      'widths 1–40, favouring non-multiples of 4 and 8 and layers wider than 16 (11-9-3, 3-30-2 among them): unrolled kernels’ tails, fixed lane counts',
+    original: false,
+  },
+  {
+    id: 'batch',
+    title: 'large and odd batches',
+    reaches:
+      'batches of 1–64 (15, 16, 17, 31, 32, 33, 63, 64 favoured); for epochs, data sets of 17–80 examples that the batch size need not divide: rows staged in blocks, reductions over the batch, grouped steps',
+    original: false,
+  },
+  {
+    id: 'deep',
+    title: 'deep networks',
+    reaches: '4–7 weight layers of 1–9 neurons: backward passes and buffers of a fixed depth',
+    original: false,
+  },
+  {
+    id: 'saturated',
+    title: 'saturated and overflowing pre-activations',
+    reaches:
+      'parameters up to 2⁹ times larger: sigmoid far into both tails (σ rounds to 0 and 1), logits of 100 and 800, exponentials that overflow in the forward pass (e^z past 709 in float64, 88 in float32)',
+    original: false,
+  },
+  {
+    id: 'mnist',
+    title: 'real MNIST rows',
+    reaches:
+      '784-30-10, 784-16-16-10 and 784-10 on batches of 1–64 real training images (81% zero pixels); epochs over 20–80 of them',
+    original: false,
+  },
+  {
+    id: 'fixture',
+    title: 'the document’s network on MNIST',
+    reaches:
+      '784-16-16-10 sigmoid quadratic, initParams seed 1, the first 10 training images (20 for an epoch)',
+    original: true,
+  },
+]);
+
+/** The ids of the suite's original families (`small`, `fixture`): the "old cases". */
+export const ORIGINAL_FAMILIES: readonly FamilyId[] = Object.freeze(
+  FAMILIES.filter((f) => f.original).map((f) => f.id),
+);
+
+/**
+ * The cases of one family for one clause: random ones (fast-check, shrunk within the family on
+ * failure) and fixed ones, run after them.
+ */
+export interface CaseFamily<C> {
+  readonly id: FamilyId;
+  /** Random cases. */
+  arbitrary?(): fc.Arbitrary<C>;
+  /** Fixed cases. */
+  cases?(): readonly C[];
+  /** Random cases drawn, as a fraction of the runner's `runs` (at least one); default 1. */
+  readonly share?: number;
+}
+
+/** Widths 1–40, one draw in three from the widths where lane counts go wrong. */
+export const WIDE_WIDTHS: fc.Arbitrary<number> = fc.oneof(
+  { arbitrary: fc.integer({ min: 1, max: 40 }), weight: 2 },
+  { arbitrary: fc.constantFrom(9, 11, 12, 13, 15, 17, 20, 23, 25, 30, 31, 33, 39, 40), weight: 1 },
+);
+
+/** Batch sizes 1–64, one draw in two from the sizes around blocks of 16 and 32. */
+export const BATCH_SIZES: fc.Arbitrary<number> = fc.oneof(
+  fc.integer({ min: 1, max: 64 }),
+  fc.constantFrom(15, 16, 17, 31, 32, 33, 63, 64),
+);
+
+/** Fixed shapes of the wide family. */
+export const WIDE_SHAPES: readonly (readonly number[])[] = Object.freeze([
+  [11, 9, 3],
+  [3, 30, 2],
+  [17, 33, 5],
+]);
+
+/** What a clause requires of every case (each family keeps to it). */
+export interface CaseNeeds {
+  readonly activations?: readonly Activation[];
+  readonly costs?: readonly Cost[];
+  /** Fewest weight layers (2 for bp2 and lin.collapse). */
+  readonly minLayers?: number;
+  /** Fewest examples in a batch (2 for the means over a batch). */
+  readonly minBatch?: number;
+}
+
+const ALL: readonly FamilyId[] = FAMILIES.map((f) => f.id);
+
+/**
+ * The families of a clause over {@link NetCase}s: `small` is exactly `small` (the clause's
+ * original random cases); the others are derived from what the clause needs.
+ */
+export function netFamilies(
+  small: CaseShape,
+  needs: CaseNeeds = {},
+  ids: readonly FamilyId[] = ALL,
+): CaseFamily<NetCase>[] {
+  const minL = needs.minLayers ?? 1;
+  const minB = needs.minBatch ?? 1;
+  const keep = { activations: needs.activations, costs: needs.costs };
+  const def = (shape: CaseShape): CaseShape =>
+    Object.fromEntries(Object.entries({ ...keep, ...shape }).filter(([, v]) => v !== undefined)) as CaseShape;
+  const out: CaseFamily<NetCase>[] = [];
+  for (const id of ids)
+    switch (id) {
+      case 'small':
+        out.push({ id, arbitrary: () => netCases(small) });
+        break;
+      case 'wide':
+        out.push({
+          id,
+          share: 0.5,
+          arbitrary: () =>
+            netCases(
+              def({
+                layers: [minL, Math.max(2, minL)],
+                widths: WIDE_WIDTHS,
+                batch: [minB, Math.max(minB, 6)],
+                shapes: WIDE_SHAPES,
+                fanIn: true,
+              }),
+            ),
+        });
+        break;
+      case 'batch':
+        out.push({
+          id,
+          share: 0.5,
+          arbitrary: () =>
+            netCases(
+              def({
+                layers: [minL, Math.max(2, minL)],
+                width: [1, 8],
+                outputs: [1, 8],
+                batches: BATCH_SIZES.filter((m) => m >= minB),
+                fanIn: true,
+              }),
+            ),
+        });
+        break;
+      case 'deep':
+        out.push({
+          id,
+          share: 0.5,
+          arbitrary: () =>
+            netCases(
+              def({
+                layers: [Math.max(4, minL), 7],
+                width: [1, 9],
+                batch: [minB, Math.max(minB, 5)],
+                fanIn: true,
+              }),
+            ),
+        });
+        break;
+      case 'saturated':
+        out.push({
+          id,
+          share: 0.5,
+          arbitrary: () =>
+            netCases(
+              def({
+                activations: needs.activations ?? ['sigmoid'],
+                layers: [minL, Math.max(2, minL)],
+                batch: [minB, Math.max(minB, 4)],
+                amplify: [4, 9],
+              }),
+            ),
+          cases: () => saturatedCases(needs),
+        });
+        break;
+      case 'mnist':
+        out.push({ id, share: 0.25, arbitrary: () => mnistCases(needs) });
+        break;
+      case 'fixture': {
+        const f = fixtureFits(needs);
+        if (f) out.push({ id, cases: () => [mnistFixture().net] });
+        break;
+      }
+    }
+  return out;
+}
+
+/** The document network's fixture fits a clause that allows sigmoid, the quadratic cost and 3 layers. */
+function fixtureFits(needs: CaseNeeds): boolean {
+  return (
+    (needs.activations ?? ['sigmoid']).includes('sigmoid') &&
+    (needs.costs ?? ['quadratic']).includes('quadratic') &&
+    (needs.minLayers ?? 1) <= 3
+  );
+}
+
+/** The networks of the mnist family. */
+const MNIST_SHAPES: readonly (readonly number[])[] = Object.freeze([
+  [784, 30, 10],
+  [784, 16, 16, 10],
+  [784, 10],
+]);
+
+/** Random batches of real MNIST training images on 784-wide networks with initParams (scaled-normal) weights. */
+export function mnistCases(needs: CaseNeeds = {}): fc.Arbitrary<NetCase> {
+  const shapes = MNIST_SHAPES.filter((s) => s.length - 1 >= (needs.minLayers ?? 1));
+  const activations = needs.activations ?? (['sigmoid', 'relu'] as const);
+  const costs = needs.costs ?? (['quadratic', 'squared-error', 'cross-entropy'] as const);
+  return fc
+    .record({
+      sizes: fc.constantFrom(...shapes),
+      activation: fc.constantFrom(...activations),
+      cost: fc.constantFrom(...costs),
+      size: BATCH_SIZES.filter((m) => m >= (needs.minBatch ?? 1)),
+      start: fc.integer({ min: 0, max: 60000 - 64 }),
+      seed: fc.integer({ min: 1, max: 1000 }),
+      eta: fc.integer({ min: 0, max: 4 }).map((k) => 2 ** -k),
+    })
+    .map((h) => {
+      const spec: NetworkSpec = { sizes: [...h.sizes], activation: h.activation, cost: h.cost };
+      const train = mnistTrain();
+      const indices = Array.from({ length: h.size }, (_, i) => h.start + i);
+      const x = new Float64Array(h.size * 784);
+      const y = new Float64Array(h.size * 10);
+      fillInputs(train, indices, x);
+      fillTargets(train, indices, y);
+      return {
+        spec,
+        params: initParams(spec, h.seed, 'scaled-normal'),
+        batch: { size: h.size, x, y },
+        eta: h.eta,
+        seed: h.seed,
+        label: `MNIST rows train[${h.start}..${h.start + h.size - 1}] on ${h.sizes.join('-')} ${h.activation} ${h.cost}, initParams seed ${h.seed} (scaled-normal), η = ${h.eta}`,
+      };
+    });
+}
+
+/** A one-example batch: inputs and one-hot (or given) targets. */
+function batchOf(x: number[][], y: number[][]) {
+  return { size: x.length, x: Float64Array.from(x.flat()), y: Float64Array.from(y.flat()) };
+}
+
+/**
+ * Fixed saturated cases: logits of 100 and 800 under softmax (a^L_j underflows to exactly 0, and
+ * a softmax without the maximum subtracted overflows), and sigmoid layers at z = ±100 and ±800
+ * (σ is exactly 0 or 1, e^{−z} overflows).
+ */
+export function saturatedCases(needs: CaseNeeds = {}): NetCase[] {
+  const cases: NetCase[] = [];
+  const acts = needs.activations ?? ['sigmoid', 'relu', 'identity'];
+  const costs = needs.costs ?? ['quadratic', 'squared-error', 'cross-entropy'];
+  const minL = needs.minLayers ?? 1;
+  const minB = needs.minBatch ?? 1;
+  const add = (c: NetCase) => {
+    if (
+      acts.includes(c.spec.activation) &&
+      costs.includes(c.spec.cost) &&
+      c.spec.sizes.length - 1 >= minL &&
+      c.batch.size >= minB
+    )
+      cases.push(c);
+  };
+  for (const activation of ['sigmoid', 'relu', 'identity'] as const) {
+    // One layer of logits: W = 0, b = (800, 100, 0, −800); targets on the smallest logit (C_x = 1600) and on 100 (C_x = 700).
+    add({
+      spec: { sizes: [2, 4], activation, cost: 'cross-entropy' },
+      params: { weights: [new Float64Array(8)], biases: [Float64Array.of(800, 100, 0, -800)] },
+      batch: batchOf(
+        [
+          [0.5, -0.5],
+          [1, 0.25],
+        ],
+        [
+          [0, 0, 0, 1],
+          [0, 1, 0, 0],
+        ],
+      ),
+      eta: 2 ** -4,
+      seed: 800,
+      label: `saturated: logits (800, 100, 0, −800) under softmax, ${activation}, cross-entropy; targets on −800 and on 100`,
+    });
+    // Logits of 100 through a hidden layer: z¹ = 0 and a² = softmax(W² a¹ + b²), b² = (100, 0, −100).
+    add({
+      spec: { sizes: [1, 2, 3], activation, cost: 'cross-entropy' },
+      params: {
+        weights: [Float64Array.of(0, 0), Float64Array.of(1, -1, 0.5, 0.5, -1, 1)],
+        biases: [Float64Array.of(0.25, 0.5), Float64Array.of(100, 0, -100)],
+      },
+      batch: batchOf(
+        [[1], [-1]],
+        [
+          [0, 0, 1],
+          [1, 0, 0],
+        ],
+      ),
+      eta: 2 ** -6,
+      seed: 100,
+      label: `saturated: logits (100, 0, −100) after a hidden ${activation} layer, cross-entropy; targets on −100 and on 100`,
+    });
+  }
+  for (const cost of ['quadratic', 'squared-error', 'cross-entropy'] as const) {
+    // Sigmoid far into both tails: z¹ = (800, −800, 100, −100), then an output layer of weights ±1.
+    add({
+      spec: { sizes: [2, 4, 2], activation: 'sigmoid', cost },
+      params: {
+        weights: [new Float64Array(8), Float64Array.of(1, -1, 1, -1, -1, 1, -1, 1)],
+        biases: [Float64Array.of(800, -800, 100, -100), Float64Array.of(0.5, -0.5)],
+      },
+      batch: batchOf([[0.25, -0.75]], [cost === 'cross-entropy' ? [0, 1] : [0.25, 1]]),
+      eta: 2 ** -2,
+      seed: 7,
+      label: `saturated: sigmoid layer at z¹ = (800, −800, 100, −100), then 4-2 (${cost})`,
+    });
+    // A forward pass whose exponentials overflow through the products: W¹ = ±512, x = ±1, so |z¹| = 1024 and 1536.
+    add({
+      spec: { sizes: [3, 2, 2], activation: 'sigmoid', cost },
+      params: {
+        weights: [Float64Array.of(512, 512, 512, -512, -512, 512), Float64Array.of(300, -300, -300, 300)],
+        biases: [Float64Array.of(0, -512), Float64Array.of(-150, 150)],
+      },
+      batch: batchOf(
+        [
+          [1, 1, 1],
+          [-1, 1, -1],
+        ],
+        cost === 'cross-entropy'
+          ? [
+              [1, 0],
+              [0, 1],
+            ]
+          : [
+              [1, 0],
+              [0.5, 0.5],
+            ],
+      ),
+      eta: 2 ** -3,
+      seed: 1536,
+      label: `saturated: 3-2-2 sigmoid with W¹ = ±512 (|z¹| up to 1536, e^{|z|} overflows), then logits ±150 (${cost})`,
+    });
+  }
+  return cases;
+}
