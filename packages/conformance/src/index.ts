@@ -46,6 +46,7 @@ export { type MutantOutcome, type MutationReport, runMutants } from './mutation.
 export { type BackendFactory, BackendPool } from './pool.js';
 export * from './registry.js';
 export {
+  formatFamilies,
   formatJson,
   formatJunit,
   formatMarkdown,

@@ -1,4 +1,5 @@
 import { CLAUSES } from './clauses/index.js';
+import { FAMILIES } from './families.js';
 import type { ClauseResult, ConformanceReport } from './runner.js';
 
 /** The report formats of `backprop conformance --report`. */
@@ -246,4 +247,30 @@ export function formatReport(format: ReportFormat, reports: readonly Conformance
     case 'md':
       return formatMarkdown(reports);
   }
+}
+
+/**
+ * The case families each clause runs, as the Markdown table of docs/spec.md#case-families: per
+ * family the random cases drawn with `runs` per clause (default 20) and the fixed ones.
+ */
+export function formatFamilies(runs = 20): string {
+  const ids = FAMILIES.map((f) => f.id);
+  const out = [`| clause | ${ids.join(' | ')} |`, `| --- | ${ids.map(() => '---').join(' | ')} |`];
+  for (const c of CLAUSES) {
+    const cells = ids.map((id) => {
+      const f = c.families.find((x) => x.id === id);
+      if (!f) return '';
+      const random = f.arbitrary ? String(Math.max(1, Math.round(runs * (f.share ?? 1)))) : '';
+      let fixed = '';
+      try {
+        const n = f.cases?.().length ?? 0;
+        if (n > 0) fixed = `${n} fixed`;
+      } catch {
+        fixed = 'fixed';
+      }
+      return [random, fixed].filter((s) => s).join(' + ');
+    });
+    out.push(`| [\`${c.id}\`](#${c.id}) | ${cells.join(' | ')} |`);
+  }
+  return `${out.join('\n')}\n`;
 }

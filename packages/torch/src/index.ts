@@ -18,6 +18,7 @@ import {
 } from '@backprop/core';
 import {
   EngineError,
+  PROTOCOL_EPOCH_EXPECTATIONS,
   PYTHON_DIR,
   pythonCandidates,
   StdioEngine,
@@ -89,6 +90,8 @@ export function torchEntry(dtype: Dtype, options: TorchEntryOptions = {}): Backe
     name,
     dtype,
     description: `PyTorch through the engine protocol (${dtype}, autograd, torch.optim.SGD)`,
+    // Its epoch is the engine's own train_epoch, which protocol v1 can neither resume nor pause.
+    expectations: PROTOCOL_EPOCH_EXPECTATIONS,
     async probe(): Promise<Availability> {
       const f = await find();
       if ('reason' in f) return { available: false, reason: f.reason };
