@@ -120,6 +120,8 @@ export interface CaseNeeds {
 }
 
 const ALL: readonly FamilyId[] = FAMILIES.map((f) => f.id);
+/** Every family but `mnist`, for clauses that evaluate a case many times (the `fixture` keeps them on MNIST). */
+export const NOT_MNIST: readonly FamilyId[] = ALL.filter((id) => id !== 'mnist');
 
 /**
  * The families of a clause over {@link NetCase}s: `small` is exactly `small` (the clause's

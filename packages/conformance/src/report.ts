@@ -43,7 +43,7 @@ function summaryLine(r: ConformanceReport): string {
     return `${r.backend}: unavailable${r.required ? ' (REQUIRED: failure)' : ''}: ${r.reason ?? ''}`;
   const na = n('n/a') > 0 ? `, ${n('n/a')} not applicable` : '';
   const xf = n('xfail') > 0 ? `, ${n('xfail')} expected failures` : '';
-  return `${r.backend}: ${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped${na}${xf} in ${(r.durationMs / 1000).toFixed(1)} s (seed ${r.seed}, ${r.runs} random cases per clause + MNIST fixture)`;
+  return `${r.backend}: ${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped${na}${xf} in ${(r.durationMs / 1000).toFixed(1)} s (seed ${r.seed}, runs ${r.runs}: random cases per clause and family, and the fixed ones)`;
 }
 
 /** Why clauses were not applicable: one line per backend and reason, with the clauses it covers. */
