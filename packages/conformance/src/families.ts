@@ -1,7 +1,7 @@
 import { type Activation, type Cost, initParams, type NetworkSpec } from '@backprop/core';
 import { fillInputs, fillTargets } from '@backprop/data';
 import * as fc from 'fast-check';
-import { type CaseShape, type NetCase, netCases } from './cases.js';
+import { type CaseShape, fanInScale, type NetCase, netCases } from './cases.js';
 import { mnistFixture, mnistTrain } from './fixture.js';
 
 /**
@@ -109,6 +109,62 @@ export const WIDE_SHAPES: readonly (readonly number[])[] = Object.freeze([
   [17, 33, 5],
 ]);
 
+/**
+ * The wide family's fixed shapes, one case each whatever the random draws: every path of an
+ * unrolled kernel (blocks of 8 and of 4 after them, tails of 1–3) in every layer and product.
+ */
+export const WIDE_FIXED: readonly (readonly number[])[] = Object.freeze([
+  [11, 9, 3],
+  [3, 30, 2],
+  [17, 33, 5],
+  [7, 13, 15, 6],
+]);
+
+/** Values k/64 in [−1, 1], reproducible (a small LCG), for the fixed cases. */
+function gridValues(n: number, seed: number, factor = 1): Float64Array {
+  const out = new Float64Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((((s >>> 8) % 129) - 64) / 64) * factor;
+  }
+  return out;
+}
+
+/** One fixed case per {@link WIDE_FIXED} shape that fits the clause, activations and costs in turn. */
+export function wideCases(needs: CaseNeeds = {}): NetCase[] {
+  const acts = needs.activations ?? (['sigmoid', 'relu', 'identity'] as const);
+  const costs = needs.costs ?? (['quadratic', 'squared-error', 'cross-entropy'] as const);
+  const m = Math.max(3, needs.minBatch ?? 1);
+  return WIDE_FIXED.filter((s) => s.length - 1 >= (needs.minLayers ?? 1)).map((sizes, i) => {
+    const spec: NetworkSpec = {
+      sizes: [...sizes],
+      activation: acts[i % acts.length]!,
+      cost: costs[i % costs.length]!,
+    };
+    const n0 = sizes[0]!;
+    const nL = sizes[sizes.length - 1]!;
+    const weights: Float64Array[] = [];
+    const biases: Float64Array[] = [];
+    for (let l = 1; l < sizes.length; l++) {
+      weights.push(gridValues(sizes[l]! * sizes[l - 1]!, 17 * i + l, 2 * fanInScale(sizes[l - 1]!)));
+      biases.push(gridValues(sizes[l]!, 31 * i + l));
+    }
+    const y = new Float64Array(m * nL);
+    for (let r = 0; r < m; r++)
+      if (spec.cost === 'cross-entropy') y[r * nL + ((r * 7 + i) % nL)] = 1;
+      else for (let j = 0; j < nL; j++) y[r * nL + j] = ((r + j + i) % 9) / 8;
+    return {
+      spec,
+      params: { weights, biases },
+      batch: { size: m, x: gridValues(m * n0, 97 + i), y },
+      eta: 2 ** -2,
+      seed: i,
+      label: `wide: ${sizes.join('-')} ${spec.activation} ${spec.cost}, batch of ${m}, fixed grid values (seed ${i})`,
+    };
+  });
+}
+
 /** What a clause requires of every case (each family keeps to it). */
 export interface CaseNeeds {
   readonly activations?: readonly Activation[];
@@ -157,6 +213,7 @@ export function netFamilies(
                 fanIn: true,
               }),
             ),
+          cases: () => wideCases(needs),
         });
         break;
       case 'batch':
@@ -294,6 +351,27 @@ export function saturatedCases(needs: CaseNeeds = {}): NetCase[] {
       cases.push(c);
   };
   for (const activation of ['sigmoid', 'relu', 'identity'] as const) {
+    // Rows whose logits differ by 1000: a softmax (or ln Σ e^z) that takes its maximum over the
+    // wrong row's entries overflows or underflows on one of them.
+    add({
+      spec: { sizes: [2, 2], activation, cost: 'cross-entropy' },
+      params: { weights: [Float64Array.of(1000, 0, 0, 1000)], biases: [new Float64Array(2)] },
+      batch: batchOf(
+        [
+          [0, 0],
+          [1, 0],
+          [0, 1],
+        ],
+        [
+          [1, 0],
+          [0, 1],
+          [1, 0],
+        ],
+      ),
+      eta: 2 ** -10,
+      seed: 1000,
+      label: `saturated: rows of logits (0, 0), (1000, 0), (0, 1000) under softmax, ${activation}, cross-entropy`,
+    });
     // One layer of logits: W = 0, b = (800, 100, 0, −800); targets on the smallest logit (C_x = 1600) and on 100 (C_x = 700).
     add({
       spec: { sizes: [2, 4], activation, cost: 'cross-entropy' },

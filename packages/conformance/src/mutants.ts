@@ -45,7 +45,9 @@ export type EpochFault =
   | 'pause-ignored'
   | 'stale-pause-params'
   | 'start-step-ignored'
-  | 'start-step-early';
+  | 'start-step-early'
+  | 'options-dropped'
+  | 'velocity-reset-per-epoch';
 
 /** The one thing a mutant gets wrong; every hook left out behaves as the formulas say. */
 export interface Mutation {
@@ -325,7 +327,13 @@ export class MutantBackend implements Backend {
     if (fault === 'start-step-early') first = Math.max(0, first - 1);
     const n0 = this.spec.sizes[0]!;
     const nL = this.spec.sizes[this.spec.sizes.length - 1]!;
-    const sgd = { eta: options.eta, momentum: options.momentum ?? 0, weightDecay: options.weightDecay ?? 0 };
+    const dropped = fault === 'options-dropped';
+    const sgd = {
+      eta: options.eta,
+      momentum: dropped ? 0 : (options.momentum ?? 0),
+      weightDecay: dropped ? 0 : (options.weightDecay ?? 0),
+    };
+    if (fault === 'velocity-reset-per-epoch') this.velocity = undefined;
     const x = new Float64Array(B * n0);
     const y = new Float64Array(B * nL);
     const costs = new Float64Array(batches.length - first);
@@ -791,6 +799,20 @@ export const MUTANTS: readonly Mutant[] = Object.freeze([
     description:
       'betweenSteps called where asked, but getParams then shows the parameters from before the group (not read back)',
     mutation: { epoch: 'stale-pause-params' },
+  },
+  {
+    name: 'epoch-drops-momentum-and-decay',
+    target: 'sgd.momentum-epochs',
+    kind: 'epoch',
+    description: 'the epoch loop steps without the momentum and weight decay it is given (plain SGD)',
+    mutation: { epoch: 'options-dropped' },
+  },
+  {
+    name: 'velocity-reset-every-epoch',
+    target: 'sgd.momentum-epochs',
+    kind: 'epoch',
+    description: 'each epoch starts again from v = 0, though nothing called setParams',
+    mutation: { epoch: 'velocity-reset-per-epoch' },
   },
   {
     name: 'start-step-ignored',

@@ -4,6 +4,7 @@ import {
   type BackendEntry,
   type ConformanceReport,
   engineEntry,
+  FAMILIES,
   formatReport,
   formatTable,
   getBackend,
@@ -40,8 +41,11 @@ Flags:
   --require NAME   fail (exit 1) if NAME is unavailable; repeatable. BACKPROP_REQUIRE_BACKENDS
                    (comma-separated) in the environment adds to these
   --clause ID      only this clause, or a prefix such as 'act' or 'cost'; repeatable
+  --family ID      only this case family (small, wide, batch, deep, saturated, mnist, fixture;
+                   see docs/spec.md#case-families); repeatable. Default: all
   --seed S         fast-check seed (default 1): the same seed gives the same cases
-  --runs N         random cases per clause (default 20), plus the MNIST fixture
+  --runs N         random cases per clause and family (default 20, fewer for the larger
+                   families), plus the fixed cases
   --report FORMAT  table (default), json, junit (JUnit XML for CI) or md (Markdown)
   --out FILE       write the report there (the table is still printed); without it the report
                    goes to standard output
@@ -51,13 +55,16 @@ Flags:
 
 Exit status: 0 when every clause passes on every available backend; 1 on any failure, or when a
 required backend (or an --engine or --load target) is unavailable; 2 for a usage error. A clause
-needing what a backend lacks (its capabilities) is "n/a": not applicable, never passed.
+needing what a backend lacks (its capabilities) is "n/a": not applicable, never passed. A
+backend's expectations (known failures it declares, each with its reason) are shown: an expected
+failure is "xfail" and does not fail the run; one that passes is stale and does.
 
 Examples:
   backprop conformance
   backprop conformance --backend reference --backend onnx-cpu --report junit --out conformance.xml
   BACKPROP_REQUIRE_BACKENDS=onnx-cuda backprop conformance --backend onnx-cuda
   backprop conformance --clause bp2 --runs 200 --seed 42
+  backprop conformance --backend onnx-cpu --family wide --family saturated
   backprop conformance --engine "python3 my_net.py" --require my-net
   backprop conformance --load ./my-backend.mjs`;
 
@@ -65,6 +72,7 @@ const FLAGS = {
   backend: { type: 'string', multiple: true },
   require: { type: 'string', multiple: true },
   clause: { type: 'string', multiple: true },
+  family: { type: 'string', multiple: true },
   seed: { type: 'string' },
   runs: { type: 'string' },
   report: { type: 'string' },
@@ -127,6 +135,10 @@ export const command: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
+    const families = values.family && values.family.length > 0 ? values.family : undefined;
+    for (const f of families ?? [])
+      if (!FAMILIES.some((x) => x.id === f))
+        throw new UsageError(`--family: no case family '${f}'; families: ${FAMILIES.map((x) => x.id).join(', ')}`);
     const notes = await registerBackends();
     const onnxNote = notes.get('@backprop/gpu');
     if (values.list) {
@@ -172,6 +184,7 @@ export const command: Command = {
           seed,
           runs,
           ...(clauses ? { clauses } : {}),
+          ...(families ? { families } : {}),
           required: required.includes(name) || byName.has(name), // an engine you point at must start
           onResult: (r) => {
             if (r.status === 'fail') process.stderr.write(`  ✗ ${r.id}: ${r.message}\n`);

@@ -455,7 +455,10 @@ export const sgdOnSteps: Clause<EpochCase> = {
         reported.push(...costs);
       },
       betweenSteps: async (done) => {
-        pauses.push({ done, reported: reported.length, theta: await b.getParams() });
+        const reportedThen = reported.length;
+        // The next step must wait for the hook: yield to the event loop before reading the parameters.
+        await new Promise((resolve) => setImmediate(resolve));
+        pauses.push({ done, reported: reportedThen, theta: await b.getParams() });
       },
     });
     const n = r.batches.length;
@@ -589,5 +592,68 @@ export const sgdResume: Clause<EpochCase> = {
         'after the whole epoch vs replaying its last steps',
       );
     }
+  },
+};
+
+/** The momentum and weight decay of an epoch case, from its seed. */
+function optimizerOf(c: EpochCase): { readonly momentum: number; readonly weightDecay: number } {
+  return { momentum: [0.5, 0.9, 0.25][c.seed % 3]!, weightDecay: [2 ** -6, 0, 2 ** -3][(c.seed >>> 2) % 3]! };
+}
+
+export const sgdMomentumEpochs: Clause<EpochCase> = {
+  id: 'sgd.momentum-epochs',
+  title:
+    'epochs with momentum and weight decay are their steps, the velocity carried from step to step and epoch to epoch (extension)',
+  formula:
+    'two epochs with μ and λ from θ₀ (v = 0) equal sgd.momentum steps on their batches in order, v carried across the epochs’ boundary',
+  section: specLink('sgd.momentum-epochs'),
+  kind: 'identity',
+  needs: ['step', 'train-epoch', 'momentum', 'weight-decay'],
+  extension: true,
+  families: EPOCH_FAMILIES,
+  describe: (c) => {
+    const o = optimizerOf(c);
+    return `${describeEpoch(c)}\n  momentum μ = ${o.momentum}, weight decay λ = ${o.weightDecay}; then a second epoch with seed ${c.seed + 1}`;
+  },
+  async check(ctx, c) {
+    const { cmp } = ctx;
+    const { data, batchSize, seed, eta } = c;
+    const o = optimizerOf(c);
+    const b = await ctx.backend(c.spec, c.params);
+    const theta0 = await b.getParams();
+    const options = { eta, batchSize, momentum: o.momentum, weightDecay: o.weightDecay };
+    const first = await runEpoch(b, data, { ...options, seed });
+    const second = await runEpoch(b, data, { ...options, seed: (seed + 1) >>> 0 });
+    const final = await b.getParams();
+    // The replay: setParams(θ₀) starts from v = 0; then every step of both epochs, in order, with the same options.
+    const batches = [...first.batches, ...second.batches];
+    const costs = [...first.costs, ...second.costs];
+    const rep = await replay(b, data, batches, 0, batches.length, theta0, options);
+    rep.costs.forEach((cost, i) => {
+      const what =
+        i < first.batches.length
+          ? `step ${i} of the first epoch`
+          : `step ${i - first.batches.length} of the second epoch`;
+      if (!Number.isFinite(cost))
+        cmp.holds(
+          () => `${what} reports cost ${costs[i]} where its replay gives ${cost}`,
+          !Number.isFinite(costs[i]!),
+        );
+      else
+        cmp.near(
+          () => `cost of ${what} vs the replayed step (momentum carried)`,
+          costs[i]!,
+          cost,
+          Math.abs(cost),
+        ); // sgd.momentum-epochs
+    });
+    if (rep.steps === batches.length)
+      checkParams(
+        cmp,
+        final,
+        rep.params[rep.steps]!,
+        rep.paths[rep.steps]!,
+        'after two epochs with momentum vs replaying their steps',
+      );
   },
 };

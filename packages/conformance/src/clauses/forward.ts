@@ -110,13 +110,33 @@ export const netShape: Clause<NetCase> = {
     ); // net.shape
     if (sizes.join('-') === '784-16-16-10')
       cmp.equal(() => 'parameter count of the document network', count, DOCUMENT_PARAMETER_COUNT);
+    // A larger batch first: the traces of the next one must still hold exactly its m rows (not
+    // the whole of a buffer kept from the larger one).
+    const twice = {
+      size: 2 * m,
+      x: Float64Array.of(...c.batch.x, ...c.batch.x),
+      y: Float64Array.of(...c.batch.y, ...c.batch.y),
+    };
+    await b.backprop(twice);
     const t = await b.backprop(c.batch);
     cmp.equal(() => 'number of z^l in the trace', t.zs.length, L);
     cmp.equal(() => 'number of a^l in the trace (a⁰ … a^L)', t.activations.length, L + 1);
     cmp.equal(() => 'number of δ^l in the trace', t.deltas.length, L);
     for (let l = 0; l <= L; l++)
       cmp.equal(() => `entries of a${l} (batch ${m} × n_${l})`, t.activations[l]!.length, m * sizes[l]!);
+    const f = await b.forward(c.batch.x, m);
+    for (let l = 0; l <= L; l++)
+      cmp.equal(
+        () => `entries of a${l} from forward (batch ${m} × n_${l})`,
+        f.activations[l]!.length,
+        m * sizes[l]!,
+      );
     for (let l = 1; l <= L; l++) {
+      cmp.equal(
+        () => `entries of z${l} from forward (batch ${m} × n_${l})`,
+        f.zs[l - 1]!.length,
+        m * sizes[l]!,
+      );
       cmp.equal(() => `entries of z${l} (batch ${m} × n_${l})`, t.zs[l - 1]!.length, m * sizes[l]!);
       cmp.equal(() => `entries of δ${l} (batch ${m} × n_${l})`, t.deltas[l - 1]!.length, m * sizes[l]!);
       cmp.equal(() => `entries of ∂C/∂W${l}`, t.gradients.weights[l - 1]!.length, sizes[l]! * sizes[l - 1]!);

@@ -3,7 +3,7 @@ import { actRelu, actSigmoid, actSoftmax } from './activation.js';
 import { bp1, bp2, bp3, bp4, gradMean } from './backprop.js';
 import { chainFd, chainScalar } from './chain.js';
 import { costCrossEntropy, costMean, costQuadratic, costSquaredError } from './cost.js';
-import { sgdEpoch, sgdLastBatch, sgdOnSteps, sgdResume } from './epoch.js';
+import { sgdEpoch, sgdLastBatch, sgdMomentumEpochs, sgdOnSteps, sgdResume } from './epoch.js';
 import { fwdAct, fwdAffine, linCollapse, netShape } from './forward.js';
 import { sgdDescent, sgdMomentum, sgdStep, sgdWeightDecay } from './sgd.js';
 
@@ -31,6 +31,7 @@ export const CLAUSES: readonly Clause<unknown>[] = Object.freeze([
   sgdDescent,
   sgdMomentum,
   sgdWeightDecay,
+  sgdMomentumEpochs,
   sgdLastBatch,
   sgdOnSteps,
   sgdResume,
