@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
   CLAUSES,
@@ -28,6 +30,11 @@ describe('mutants: each deliberately wrong backend is killed by the clause it ta
       expect(r.counterexample).toBeTruthy();
       expect(report.passed).toBe(false);
     });
+
+  test('docs/spec.md lists every mutant', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../../docs/spec.md', import.meta.url)), 'utf8');
+    expect(MUTANTS.map((m) => m.name).filter((n) => !doc.includes(`| \`${n}\` |`))).toEqual([]);
+  });
 
   test('every clause is the target of a mutant it kills', () => {
     const targets = new Set(MUTANTS.map((m) => m.target));
