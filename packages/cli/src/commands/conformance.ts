@@ -138,7 +138,9 @@ export const command: Command = {
     const families = values.family && values.family.length > 0 ? values.family : undefined;
     for (const f of families ?? [])
       if (!FAMILIES.some((x) => x.id === f))
-        throw new UsageError(`--family: no case family '${f}'; families: ${FAMILIES.map((x) => x.id).join(', ')}`);
+        throw new UsageError(
+          `--family: no case family '${f}'; families: ${FAMILIES.map((x) => x.id).join(', ')}`,
+        );
     const notes = await registerBackends();
     const onnxNote = notes.get('@backprop/gpu');
     if (values.list) {
