@@ -5,7 +5,8 @@
 // epoch at batch 10) and the shorter groups before them. The target: a ratio ≤ 1.15.
 //
 //   node benchmarks/checkpoint.bench.mjs [--backend onnx-cpu] [--every 500] [--epochs 3]
-//        [--reps 3] [--train-count 50000] [--bin packages/cli/dist/bin.js] [--out-dir runs/bench]
+//        [--reps 3] [--train-count 50000] [--onnx-threads T] [--bin packages/cli/dist/bin.js]
+//        [--out-dir runs/bench]
 //
 // --bin runs another build of the CLI (e.g. a checkout of an older commit) for a before/after.
 //
@@ -66,6 +67,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
       'train-count': { type: 'string', default: '50000' },
       bin: { type: 'string', default: join(root, 'packages/cli/dist/bin.js') },
       'out-dir': { type: 'string', default: 'runs/bench' },
+      'onnx-threads': { type: 'string' },
     });
     const every = positiveInt(values, 'every');
     const epochs = positiveInt(values, 'epochs');
@@ -85,6 +87,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
       String(trainCount),
       '--validation-count',
       '0',
+      ...(values['onnx-threads'] ? ['--onnx-threads', String(positiveInt(values, 'onnx-threads'))] : []),
     ];
     const variants = {
       plain: common,
@@ -134,6 +137,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
     const file = writeJson(values['out-dir'], 'checkpoint.json', {
       ...env,
       backend: values.backend,
+      onnxThreads: values['onnx-threads'] ?? null,
       every,
       epochs,
       trainCount,

@@ -105,7 +105,7 @@ async function openContender(id, spec, params, stepsPerRun) {
   const gpu = await import('../packages/gpu/dist/index.js');
   const availability = await gpu.probeProvider(c.provider);
   if (!availability.available) return { skip: availability.reason };
-  const backend = await gpu.OnnxBackend.create(c.name, c.provider, spec, params, c.options);
+  const backend = await gpu.OnnxBackend.create(gpu.ortNode, c.name, c.provider, spec, params, c.options);
   if (c.options.intraOpThreads !== undefined && backend.intraOpThreads !== c.options.intraOpThreads)
     throw new Error(`${id}: this build of @backprop/gpu has no intraOpThreads option (rebuild it)`);
   return { backend };

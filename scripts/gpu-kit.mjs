@@ -200,7 +200,8 @@ const common = {
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['onnxruntime-node', '@resvg/resvg-js'],
+  // The CLI's other optional engines stay out of the kit: it registers what loads and notes the rest.
+  external: ['onnxruntime-node', '@resvg/resvg-js', '@backprop/gpu/web', '@backprop/tfjs', '@backprop/torch'],
   banner,
   logLevel: 'warning',
   legalComments: 'none',

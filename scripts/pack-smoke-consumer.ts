@@ -16,6 +16,7 @@ import {
 } from '@backprop/core';
 import { fillInputs, loadMnist, splitMnist, xor } from '@backprop/data';
 import { onnxCpuEntry } from '@backprop/gpu';
+import { ortWebWasmEntry } from '@backprop/gpu/web';
 import { findPython, PYTHON_DIR } from '@backprop/protocol';
 import { tfjsCpuEntry } from '@backprop/tfjs';
 import { torchEntry64 } from '@backprop/torch';
@@ -82,7 +83,7 @@ const checks: [string, () => Promise<string>][] = [
     },
   ],
   [
-    '@backprop/conformance: clauses net.shape, fwd, bp1–bp4 and sgd.step hold on the reference and on onnx-cpu',
+    '@backprop/conformance: clauses net.shape, fwd, bp1–bp4 and sgd.step hold on the reference, onnx-cpu and ort-web-wasm',
     async () => {
       const clauses = ['net.shape', 'fwd', 'bp1', 'bp2', 'bp3', 'bp4', 'sgd.step'];
       const summary = (r: ConformanceReport) => {
@@ -98,7 +99,9 @@ const checks: [string, () => Promise<string>][] = [
       const options = { clauses, runs: 5, fixture: false };
       const reference = await runConformance(referenceEntry, options);
       const onnx = await runConformance(onnxCpuEntry, options);
-      return `${summary(reference)}; ${summary(onnx)}`;
+      // @backprop/gpu/web: the same graphs on onnxruntime-web, its .wasm from the installed package.
+      const web = await runConformance(ortWebWasmEntry, { ...options, required: true });
+      return `${summary(reference)}; ${summary(onnx)}; ${summary(web)}`;
     },
   ],
   [

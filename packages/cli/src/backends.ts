@@ -13,7 +13,7 @@ import {
   type Params,
   UnknownBackendError,
 } from '@backprop/core';
-import { UsageError } from './args.js';
+import { UsageError } from './command.js';
 
 /** The `backprop train` flag that sets each {@link BackendOptions} field. */
 export const OPTION_FLAGS: Readonly<Record<BackendOption, string>> = Object.freeze({
@@ -22,40 +22,56 @@ export const OPTION_FLAGS: Readonly<Record<BackendOption, string>> = Object.free
   intraOpThreads: '--onnx-threads',
 });
 
-/** The optional packages whose backends the CLI registers when they load: package and registration function. */
-const OPTIONAL_BACKENDS: readonly (readonly [string, string])[] = [
-  ['@backprop/gpu', 'registerOnnxBackends'],
-  ['@backprop/tfjs', 'registerTfjsBackends'],
-  ['@backprop/torch', 'registerTorchBackends'],
+/** An optional package whose backends the CLI registers: its name, how to load it, and its registration function. */
+export type OptionalBackends = readonly [pkg: string, load: () => Promise<unknown>, register: string];
+
+/** A package loaded by a name only known when it runs: a bundler leaves it out of the bundle. */
+const unbundled = (pkg: string) => () => import(pkg);
+
+/**
+ * The optional packages of the CLI's backends. @backprop/gpu is imported by its literal name so
+ * that a bundle of the CLI (the GPU kit's) carries it; the engine packages are not, so that
+ * TF.js and the protocol stay out of such bundles (there they are reported as not loadable).
+ */
+const OPTIONAL_BACKENDS: readonly OptionalBackends[] = [
+  ['@backprop/gpu', () => import('@backprop/gpu'), 'registerOnnxBackends'],
+  ['@backprop/gpu/web', unbundled('@backprop/gpu/web'), 'registerOrtWebBackends'],
+  ['@backprop/tfjs', unbundled('@backprop/tfjs'), 'registerTfjsBackends'],
+  ['@backprop/torch', unbundled('@backprop/torch'), 'registerTorchBackends'],
 ];
+
+/**
+ * Load each package of `list` and call its registration function. Resolves to why each one that
+ * could not be registered was left out (it did not load, or has no such function), by package.
+ */
+export async function registerOptional(list: readonly OptionalBackends[]): Promise<Map<string, string>> {
+  const notes = new Map<string, string>();
+  for (const [pkg, load, fn] of list)
+    try {
+      const register = ((await load()) as Record<string, unknown>)[fn];
+      if (typeof register !== 'function') notes.set(pkg, `${pkg} does not export ${fn}()`);
+      else register();
+    } catch (e) {
+      notes.set(pkg, `${pkg} could not be loaded: ${(e as Error).message}`);
+    }
+  return notes;
+}
 
 let registered: Promise<Map<string, string>> | undefined;
 
 /**
  * Register the backends of the optional packages in core's registry, once per process:
- * @backprop/gpu (onnx-cpu, onnx-webgpu, onnx-cuda), @backprop/tfjs (tfjs-cpu, tfjs-wasm) and
+ * @backprop/gpu (onnx-cpu, onnx-webgpu, onnx-cuda), @backprop/gpu/web (ort-web-wasm), @backprop/tfjs (tfjs-cpu, tfjs-wasm) and
  * @backprop/torch (torch, torch-float32); `reference` is there from the start. Resolves to why
  * each package that could not be registered was left out, by package name (empty when all were).
  */
 export function registerBackends(): Promise<Map<string, string>> {
-  registered ??= (async () => {
-    const notes = new Map<string, string>();
-    for (const [pkg, fn] of OPTIONAL_BACKENDS)
-      try {
-        const mod = (await import(pkg)) as Record<string, unknown>;
-        const register = mod[fn];
-        if (typeof register !== 'function') notes.set(pkg, `${pkg} does not export ${fn}()`);
-        else register();
-      } catch (e) {
-        notes.set(pkg, `${pkg} could not be loaded: ${(e as Error).message}`);
-      }
-    return notes;
-  })();
+  registered ??= registerOptional(OPTIONAL_BACKENDS);
   return registered;
 }
 
 /** Why some optional backends are missing, as one clause, or '' (after {@link registerBackends}). */
-async function missingNote(): Promise<string> {
+export async function missingNote(): Promise<string> {
   if (!registered) return '';
   const notes = [...(await registered).values()];
   return notes.length > 0 ? ` (some backends are missing: ${notes.join('; ')})` : '';

@@ -1,2 +1,3 @@
-export { type Command, UsageError } from './args.js';
+export { type Command, UsageError } from './command.js';
+export type { Flag, FlagTable } from './flags.js';
 export { main } from './main.js';

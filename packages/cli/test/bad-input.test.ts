@@ -118,11 +118,9 @@ const usageCases: [string[], string][] = [
   [['weights', 'model.json', '--bogus'], '--bogus'],
   [['weights', 'model.json', '--layer', 'zero'], '--layer'],
   [['weights', 'no-such-model.json'], 'no-such-model.json'],
-  // experiment
-  [['experiment'], 'experiment'],
-  [['experiment', 'no-such-experiment'], 'no-such-experiment'],
-  [['experiment', 'noise', '--bogus'], '--bogus'],
-  [['experiment', '--bogus'], '--bogus'],
+  // experiment: a pointer to the experiments of a checkout (their own bad input: packages/experiments)
+  [['experiment'], 'pnpm experiment NAME'],
+  [['experiment', 'noise', '--epochs', '3'], 'pnpm experiment noise --epochs 3'],
   // export
   [['export'], 'model file'],
   [['export', '--bogus', 'model.json'], '--bogus'],
@@ -154,7 +152,11 @@ describe('malformed model and run files: exit code 1, the field named, no stack 
   // biome-ignore lint/suspicious/noExplicitAny: the cases corrupt arbitrary JSON
   type Json = Record<string, any>;
   const modelCases: [string, (j: Json) => unknown, RegExp][] = [
-    ['a wrong version', (j) => ({ ...j, version: 7 }), /version 7/],
+    [
+      'a wrong version',
+      (j) => ({ ...j, version: 7 }),
+      /version should be 1 \(the version this build reads\), got 7/,
+    ],
     ['a wrong format', (j) => ({ ...j, format: 'keras' }), /format/],
     [
       'a weight matrix of the wrong shape',

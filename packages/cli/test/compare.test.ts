@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_FORMAT, RUN_VERSION, type RunFile, writeRunFile } from '@backprop/core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { UsageError } from '../src/args.js';
+import { UsageError } from '../src/command.js';
 import { command, configDifferences, formatTable, labelRuns, summarise } from '../src/commands/compare.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-compare-'));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listBackends, MUTANTS, mutantEntry, registerBackend } from '@backprop/conformance';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
-import { UsageError } from '../src/args.js';
+import { UsageError } from '../src/command.js';
 import { command } from '../src/commands/conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-conformance-'));
@@ -209,10 +209,24 @@ describe('backprop conformance', () => {
     expect(r.out).not.toMatch(/SURVIVED/);
   }, 120_000);
 
-  test('--list shows each backend with its dtype and availability', async () => {
+  test('--list shows each backend with its dtype, version where known, and availability', async () => {
     const r = await run(['--list']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^reference\s+float64\s+.*available \(js\)/m);
     expect(r.out).toMatch(/^nowhere\s+float32\s+.*unavailable: no device/m);
+    expect(r.out).toMatch(/^onnx-cpu\s+float32\s+.*onnxruntime-node 1\.29\.0\s+available \(cpu\)/m);
+    expect(r.out).toMatch(/^ort-web-wasm\s+float32\s+.*onnxruntime-web 1\.30\.0\s+available \(wasm\)/m);
+    expect(r.out).toMatch(/^tfjs-cpu\s+float32\s+.*TensorFlow\.js 4\.22\.0\s+available \(cpu\)/m);
+  });
+
+  test('--list with --engine and --load lists those targets too, each with its availability', async () => {
+    const numpy = fileURLToPath(new URL('../../protocol/python/examples/numpy_network.py', import.meta.url));
+    const mine = fileURLToPath(new URL('../../../examples/my-network.mjs', import.meta.url));
+    const r = await run(['--list', '--engine', `python3 ${numpy}`, '--load', mine]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /^numpy-network\s+float64\s+.*numpy-network 1\.0 \(NumPy [\d.]+\)\s+available \(cpu\)/m,
+    );
+    expect(r.out).toMatch(/^my-network\s+float64\s+.*available/m);
   });
 });

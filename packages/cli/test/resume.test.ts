@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadModel, readCheckpoint, readRunFile } from '@backprop/core';
+import { decodeFloats, encodeFloats, loadModel, readCheckpoint, readRunFile } from '@backprop/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -216,13 +216,15 @@ describe('backprop train --checkpoint-every / --resume', () => {
     // A damaged checkpoint is refused with the field named, before any training.
     const good = readFileSync(join(dir, 'diverged', 'checkpoint.json'), 'utf8');
     const damaged = JSON.parse(good);
-    damaged.params.weights[0][123] = null;
+    const w = decodeFloats(damaged.params.weights[0])!;
+    w[123] = Number.NaN;
+    damaged.params.weights[0] = encodeFloats(w);
     const path = join(dir, 'damaged.json');
     writeFileSync(path, JSON.stringify(damaged));
     const d = await run(['train', '--resume', path]);
     expect(d.code, d.output).toBe(1);
     expect(d.output).toMatch(
-      /params\.weights\[0\] \(W\^1, 16×784\)\[123\] is null, expected a finite number/,
+      /params\.weights\[0\] \(W\^1, 16×784\)\[123\] should be a finite number, got NaN/,
     );
     expect(d.output).not.toMatch(/^\s+at /m);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, readRunFile } from '@backprop/core';
 import { afterAll, afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { parseTrainFlags } from '../src/commands/train.js';
+import { parseTrainFlags } from '../src/commands/train/index.js';
 import { main } from '../src/main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-train-onnx-'));
@@ -20,9 +20,9 @@ const printed = (spy: MockInstance) => spy.mock.calls.map((c) => c.join(' ')).jo
 
 describe('backprop train: ONNX training options', () => {
   it('parses --onnx-mode, --steps-per-run and --onnx-threads for an ONNX backend', () => {
-    expect(parseTrainFlags([]).onnx).toEqual({});
-    expect(parseTrainFlags(['--backend', 'onnx-cpu']).onnx).toEqual({});
-    expect(parseTrainFlags(['--backend', 'onnx-cpu', '--onnx-mode', 'naive']).onnx).toEqual({
+    expect(parseTrainFlags([]).backendOptions).toEqual({});
+    expect(parseTrainFlags(['--backend', 'onnx-cpu']).backendOptions).toEqual({});
+    expect(parseTrainFlags(['--backend', 'onnx-cpu', '--onnx-mode', 'naive']).backendOptions).toEqual({
       mode: 'naive',
     });
     expect(
@@ -35,7 +35,7 @@ describe('backprop train: ONNX training options', () => {
         '64',
         '--onnx-threads',
         '1',
-      ]).onnx,
+      ]).backendOptions,
     ).toEqual({ mode: 'fast', stepsPerRun: 64, intraOpThreads: 1 });
   });
 
@@ -43,7 +43,7 @@ describe('backprop train: ONNX training options', () => {
     const cases: [string[], RegExp][] = [
       [
         ['--onnx-mode', 'naive'],
-        /--onnx-mode applies to the backends that take it \(onnx-cpu, onnx-webgpu, onnx-cuda\), not to reference/,
+        /--onnx-mode applies to the backends that take it \(onnx-cpu, onnx-webgpu, onnx-cuda, ort-web-wasm\), not to reference/,
       ],
       [
         ['--onnx-threads', '2', '--backend', 'reference'],
@@ -74,6 +74,7 @@ describe('backprop train: ONNX training options', () => {
       ).toBe(0);
       expect(printed(log)).toMatch(new RegExp(`backend onnx-cpu \\(float32, cpu\\), ${flags[1]} mode`));
       costs.push(readRunFile(out).curve.steps.map((p) => p.cost));
+      expect(readRunFile(out).environment.onnxruntime).toBe('1.29.0');
     }
     expect(costs[0]!.length).toBe(30);
     expect(costs[1]).toEqual(costs[0]); // fast and naive run the same float32 maths, step for step

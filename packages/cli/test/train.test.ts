@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flattenParams, loadModel, readRunFile } from '@backprop/core';
 import { afterAll, afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { formatConfusion, parseTrainFlags } from '../src/commands/train.js';
+import { formatConfusion, parseTrainFlags } from '../src/commands/train/index.js';
 import { main } from '../src/main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-train-'));
@@ -51,22 +51,28 @@ describe('backprop train flags', () => {
 
   it("defaults reproduce the document's network with Nielsen's settings", () => {
     const c = parseTrainFlags([], new Date(2026, 0, 2, 3, 4, 5));
-    expect(c.spec).toEqual({ sizes: [784, 16, 16, 10], activation: 'sigmoid', cost: 'quadratic' });
-    expect(c).toMatchObject({
+    expect(c.settings.spec).toEqual({ sizes: [784, 16, 16, 10], activation: 'sigmoid', cost: 'quadratic' });
+    expect(c.settings).toMatchObject({
       init: 'normal',
       eta: 3,
       batchSize: 10,
       epochs: 30,
       seed: 1,
-      trainCount: 50000,
-      validationCount: 10000,
+      momentum: 0,
+      weightDecay: 0,
+      lastBatch: 'keep',
+      logEvery: 100,
     });
-    expect(c.runPath).toBe(join('runs', '20260102-030405-reference', 'run.json'));
-    expect(c.modelPath).toBe(join('runs', '20260102-030405-reference', 'model.json'));
+    expect(c.data).toEqual({ dir: null, trainCount: 50000, validationCount: 10000 });
+    expect(c.backend).toBe('reference');
+    expect(c.paths.run).toBe(join('runs', '20260102-030405-reference', 'run.json'));
+    expect(c.paths.model).toBe(join('runs', '20260102-030405-reference', 'model.json'));
+    expect(c.paths.checkpoint).toBe(join('runs', '20260102-030405-reference', 'checkpoint.json'));
     const j = parseTrainFlags(['--out', 'runs/onnx-cpu.json']);
-    expect([j.runPath, j.modelPath, j.name]).toEqual([
+    expect([j.paths.run, j.paths.model, j.paths.checkpoint, j.name]).toEqual([
       'runs/onnx-cpu.json',
       join('runs', 'onnx-cpu.model.json'),
+      join('runs', 'onnx-cpu.checkpoint.json'),
       'onnx-cpu',
     ]);
   });
@@ -144,6 +150,7 @@ describe('backprop train on MNIST', () => {
     });
     expect(run.backend).toEqual({ name: 'reference', dtype: 'float64', device: 'js' });
     expect(run.environment.node).toBe(process.version);
+    expect(run.environment.onnxruntime).toBeNull(); // not an ONNX Runtime backend
     expect(run.curve.steps.map((p) => p.step)).toEqual(Array.from({ length: 8 }, (_, i) => 50 * (i + 1)));
     expect(run.curve.epochs.map((e) => e.step)).toEqual([200, 400]);
     expect(run.curve.epochs[1]!.validation!.accuracy).toBeGreaterThan(0.5);
@@ -205,50 +212,5 @@ describe('formatConfusion', () => {
       [2, 7],
     ]);
     expect(t.split('\n')).toEqual(['true\\pred    0    1', '0            5    1', '1            2    7']);
-  });
-});
-
-describe('TrainProgress', () => {
-  /** A stand-in for a terminal (or a pipe when isTTY is false) that records what is written. */
-  function fakeStream(isTTY: boolean) {
-    const chunks: string[] = [];
-    const stream = {
-      isTTY,
-      columns: 100,
-      write: (s: string) => {
-        chunks.push(s);
-        return true;
-      },
-      cursorTo: () => true,
-      moveCursor: () => true,
-      clearLine: () => true,
-      clearScreenDown: () => true,
-    } as unknown as NodeJS.WriteStream;
-    return { stream, text: () => chunks.join('') };
-  }
-
-  it('draws a bar with steps, time left and running cost on a terminal, then the epoch line', async () => {
-    const { TrainProgress } = await import('../src/progress.js');
-    const { stream, text } = fakeStream(true);
-    const lines: string[] = [];
-    const p = new TrainProgress({ stream, log: (l) => lines.push(l) });
-    p.startEpoch(1, 3, 200);
-    await new Promise((r) => setTimeout(r, 250));
-    p.step(100, 200, 0.1234);
-    expect(text()).toMatch(/epoch 1\/3 .* 100\/200 steps \| ETA \d+:\d\d \| cost 0\.1234/);
-    p.endEpoch('epoch 1/3  validation 90.00%');
-    expect(lines).toEqual(['epoch 1/3  validation 90.00%']);
-  });
-
-  it('writes only the epoch lines when the output is not a terminal, and nothing when quiet', async () => {
-    const { TrainProgress } = await import('../src/progress.js');
-    for (const quiet of [false, true]) {
-      const { stream, text } = fakeStream(false);
-      const p = new TrainProgress({ stream, quiet });
-      p.startEpoch(1, 1, 10);
-      for (let i = 1; i <= 10; i++) p.step(i, 10, 0.5);
-      p.endEpoch('epoch 1/1  validation 50.00%');
-      expect(text()).toBe(quiet ? '' : 'epoch 1/1  validation 50.00%\n');
-    }
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DOCUMENT_SPEC, initParams, type Params, saveModel } from '@backprop/core';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { UsageError } from '../src/args.js';
+import { UsageError } from '../src/command.js';
 import { command } from '../src/commands/weights.js';
 import { divergingColour, weightsImage } from '../src/weights-image.js';
 

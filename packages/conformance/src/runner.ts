@@ -73,6 +73,8 @@ export interface ConformanceReport {
   /** Where it ran (e.g. "js", "cpu", "webgpu"), or why it is unavailable. */
   readonly device?: string;
   readonly reason?: string;
+  /** The engine doing the computing and its version, where its probe says (e.g. "onnxruntime-web 1.30.0"). */
+  readonly version?: string;
   /** Named in `--require` or BACKPROP_REQUIRE_BACKENDS: unavailable is then a failure. */
   readonly required: boolean;
   readonly seed: number;
@@ -121,6 +123,8 @@ export interface TargetInfo {
   readonly available: boolean;
   readonly reason?: string;
   readonly device?: string;
+  /** The engine and its version, where the probe says. */
+  readonly version?: string;
   /** What the backend can report or do (every capability unless it declares fewer). */
   readonly capabilities: ReadonlySet<Capability>;
   /** Its expectations by clause id (the entry's). */
@@ -178,7 +182,9 @@ export async function resolveTarget(target: ConformanceTarget): Promise<TargetIn
       dtype: target.dtype,
       description: target.description,
       available: av.available,
-      ...(av.available ? { device: av.device } : { reason: av.reason }),
+      ...(av.available
+        ? { device: av.device, ...(av.version !== undefined ? { version: av.version } : {}) }
+        : { reason: av.reason }),
       capabilities: capabilitiesOf(av.available ? av : {}),
       expectations,
       factory: (spec, params) => target.create(spec, params),
@@ -425,6 +431,7 @@ export async function runConformance(
     available: info.available,
     ...(info.device !== undefined ? { device: info.device } : {}),
     ...(info.reason !== undefined ? { reason: info.reason } : {}),
+    ...(info.version !== undefined ? { version: info.version } : {}),
     required,
     seed: session.seed,
     runs: session.runs,

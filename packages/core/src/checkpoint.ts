@@ -1,13 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic, writeFileAtomicAsync } from './atomic.js';
-import { MODEL_FORMAT, MODEL_VERSION, ModelFileError, parseModel } from './model-file.js';
-import type { NetworkSpec, Params } from './spec.js';
+import { is, type JsonFormat, type JsonObject, openJson, readJson } from './json-file.js';
+import { type ParamsEncoding, paramsField, paramsJson, specField } from './network-fields.js';
+import type { NetworkSpec } from './spec.js';
 import type { EpochPoint, Score, StepPoint, TrainState } from './train.js';
 
 /** The `format` tag of a checkpoint file. */
 export const CHECKPOINT_FORMAT = 'backprop-checkpoint';
-/** The checkpoint file version this code writes and reads. */
-export const CHECKPOINT_VERSION = 1;
+/**
+ * The checkpoint file version this code writes: 2, parameters and velocity as base64 of
+ * little-endian float64. It still reads version 1 (the same fields, those arrays as JSON numbers).
+ */
+export const CHECKPOINT_VERSION = 2;
 
 /**
  * A checkpoint of a training run: the network, how the run was configured (free-form JSON for
@@ -25,19 +28,25 @@ export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-/** A number as JSON holds it: JSON.stringify writes NaN and ±Infinity as null. */
-const jsonNumber = (x: number): number | null => (Number.isFinite(x) ? x : null);
-const plain = (p: Params) => ({
-  weights: p.weights.map((w) => Array.from(w, jsonNumber)),
-  biases: p.biases.map((b) => Array.from(b, jsonNumber)),
-});
+const CHECKPOINT_FILE: JsonFormat = {
+  format: CHECKPOINT_FORMAT,
+  versions: [1, CHECKPOINT_VERSION],
+  what: 'checkpoint',
+  writtenBy: "'backprop train --checkpoint-every'",
+  error: CheckpointError,
+};
+
+/** How each version holds the parameter and velocity arrays. */
+const ENCODING: Readonly<Record<number, ParamsEncoding>> = { 1: 'numbers', 2: 'base64' };
+
 /** A small JSON value as JSON.parse would read it back. */
 const jsonCopy = <T>(v: T): unknown => JSON.parse(JSON.stringify(v));
 
 /**
- * The JSON value of a checkpoint: exactly what `JSON.parse` reads back from its text, so that
- * validating it is validating what a resume will read (finite float64 numbers round-trip JSON
- * exactly; the rest is converted as JSON.stringify converts it).
+ * The JSON value of a checkpoint (version 2): exactly what `JSON.parse` reads back from its
+ * text, so that validating it is validating what a resume will read. Parameters and velocity
+ * are base64 of their float64 bytes (exact, and fast to write: a checkpoint is taken while
+ * training waits); the rest is converted as JSON.stringify converts it.
  */
 function checkpointJson(c: Checkpoint) {
   const s = c.state;
@@ -47,8 +56,8 @@ function checkpointJson(c: Checkpoint) {
     spec: { sizes: [...c.spec.sizes], activation: c.spec.activation, cost: c.spec.cost },
     run: jsonCopy(c.run),
     position: { epoch: s.epoch, stepInEpoch: s.stepInEpoch, step: s.step },
-    params: plain(s.params),
-    velocity: s.velocity === null ? null : plain(s.velocity),
+    params: paramsJson(s.params, 'base64'),
+    velocity: s.velocity === null ? null : paramsJson(s.velocity, 'base64'),
     progress: jsonCopy({
       epochCostSum: s.epochCostSum,
       pointCostSum: s.pointCostSum,
@@ -62,10 +71,10 @@ function checkpointJson(c: Checkpoint) {
 }
 
 /**
- * The JSON text of a checkpoint, version 1: `format`, `version`, `spec`, `run`, `position`
- * (`epoch`, `stepInEpoch`, `step`), `params` and `velocity` (null or the same layout as a
- * model file's params; JSON numbers round-trip float64 exactly) and `progress` (the cost sums,
- * seconds and the curve so far).
+ * The JSON text of a checkpoint, version 2: `format`, `version`, `spec`, `run`, `position`
+ * (`epoch`, `stepInEpoch`, `step`), `params` and `velocity` (null, or `weights[l-1]` and
+ * `biases[l-1]` as in a model file but each array one string: base64 of its little-endian
+ * float64 bytes) and `progress` (the cost sums, seconds and the curve so far).
  */
 export function serializeCheckpoint(c: Checkpoint): string {
   return `${JSON.stringify(checkpointJson(c))}\n`;
@@ -74,6 +83,7 @@ export function serializeCheckpoint(c: Checkpoint): string {
 /** The text of a checkpoint after validating exactly what a resume will read (CheckpointError if it would not read back). */
 function checkedText(path: string, c: Checkpoint): string {
   const json = checkpointJson(c);
+  // Decodes the base64 again: a non-finite value would fit in it, but no resume could use it.
   parseCheckpoint(json, path);
   return `${JSON.stringify(json)}\n`;
 }
@@ -136,129 +146,75 @@ export class CheckpointWriter {
   }
 }
 
-/** Read and validate a checkpoint file. */
+/** Read and validate a checkpoint file (version 1 or 2). */
 export function readCheckpoint(path: string): Checkpoint {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new CheckpointError(`cannot read checkpoint ${path}: ${(e as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new CheckpointError(
-      `${path} is not JSON (${(e as Error).message}); is it a checkpoint written by 'backprop train --checkpoint-every'?`,
-    );
-  }
-  return parseCheckpoint(json, path);
+  return parseCheckpoint(readJson(path, CHECKPOINT_FILE), path);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Validate the parsed JSON of a checkpoint (`source` names it in errors). */
+/** Validate the parsed JSON of a checkpoint, version 1 or 2 (`source` names it in errors). */
 export function parseCheckpoint(json: unknown, source = 'checkpoint'): Checkpoint {
-  const fail = (field: string, expected: string, got: unknown): never => {
-    const text = got === undefined ? 'missing' : JSON.stringify(got);
-    throw new CheckpointError(
-      `${source}: ${field} should be ${expected}, got ${text && text.length > 60 ? `${text.slice(0, 57)}...` : text}`,
-    );
-  };
-  if (!isObject(json)) return fail('(top level)', 'a JSON object', json);
-  if (json.format !== CHECKPOINT_FORMAT)
-    fail('format', `"${CHECKPOINT_FORMAT}" (is this a checkpoint written by 'backprop train'?)`, json.format);
-  if (json.version !== CHECKPOINT_VERSION)
-    fail('version', `${CHECKPOINT_VERSION} (the version this build reads)`, json.version);
-  if (!isObject(json.run)) fail('run', 'an object', json.run);
-  // Spec, sizes (bounded before anything is allocated) and every parameter: the model file's checks.
-  const asModel = (params: unknown, field: string) => {
-    try {
-      return parseModel({ format: MODEL_FORMAT, version: MODEL_VERSION, spec: json.spec, params }, source);
-    } catch (e) {
-      if (!(e instanceof ModelFileError)) throw e;
-      throw new CheckpointError(e.message.replace(`${source}: params`, `${source}: ${field}`));
-    }
-  };
-  const { spec, params } = asModel(json.params, 'params');
-  const velocity = json.velocity === null ? null : asModel(json.velocity, 'velocity').params;
+  const { root, version, fields: f } = openJson(json, source, CHECKPOINT_FILE);
+  const run = f.object(root.run, 'run');
+  // Spec (sizes bounded before anything is allocated), then every parameter: the model file's checks.
+  const spec = specField(f, root.spec, 'spec');
+  const encoding = ENCODING[version]!;
+  const params = paramsField(f, root.params, 'params', spec.sizes, encoding);
+  const velocity =
+    root.velocity === null ? null : paramsField(f, root.velocity, 'velocity', spec.sizes, encoding);
 
-  const pos = isObject(json.position) ? json.position : fail('position', 'an object', json.position);
-  const int = (o: Record<string, unknown>, key: string, field: string, min: number): number => {
-    const v = o[key];
-    if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= min))
-      fail(`${field}.${key}`, `an integer ≥ ${min}`, v);
-    return v as number;
-  };
-  const num = (o: Record<string, unknown>, key: string, field: string, min = -Infinity): number => {
-    const v = o[key];
-    if (!(typeof v === 'number' && Number.isFinite(v) && v >= min))
-      fail(`${field}.${key}`, min === 0 ? 'a finite number ≥ 0' : 'a finite number', v);
-    return v as number;
-  };
-  // JSON has no NaN: a cost that was NaN is written as null.
-  const cost = (o: Record<string, unknown>, key: string, field: string): number =>
-    o[key] === null ? Number.NaN : num(o, key, field);
-  const epoch = int(pos, 'epoch', 'position', 1);
-  const stepInEpoch = int(pos, 'stepInEpoch', 'position', 0);
-  const step = int(pos, 'step', 'position', 0);
+  const pos = f.object(root.position, 'position');
+  const epoch = f.number(pos, 'epoch', 'position', is.integer(1));
+  const stepInEpoch = f.number(pos, 'stepInEpoch', 'position', is.integer(0));
+  const step = f.number(pos, 'step', 'position', is.integer(0));
 
-  const pr = isObject(json.progress) ? json.progress : fail('progress', 'an object', json.progress);
+  const pr = f.object(root.progress, 'progress');
   const score = (v: unknown, field: string): Score | null => {
     if (v === null) return null;
-    if (!isObject(v)) return fail(field, 'null or { accuracy, cost }', v);
-    const accuracy = num(v, 'accuracy', field, 0);
-    if (accuracy > 1) fail(`${field}.accuracy`, 'a number in [0, 1]', accuracy);
-    return { accuracy, cost: cost(v, 'cost', field) };
+    const o = f.object(v, field);
+    return { accuracy: f.number(o, 'accuracy', field, is.unit), cost: f.numberOrNull(o, 'cost', field) };
   };
-  const list = (key: string): Record<string, unknown>[] => {
-    const v = pr[key];
-    if (!Array.isArray(v)) return fail(`progress.${key}`, 'an array', v);
-    return v.map((p, i) => (isObject(p) ? p : fail(`progress.${key}[${i}]`, 'an object', p)));
-  };
-  const steps: StepPoint[] = list('steps').map((p, i) => {
-    const f = `progress.steps[${i}]`;
+  const steps: StepPoint[] = f.objects(pr.steps, 'progress.steps').map((p, i) => {
+    const at = `progress.steps[${i}]`;
     return {
-      step: int(p, 'step', f, 1),
-      epoch: int(p, 'epoch', f, 1),
-      cost: cost(p, 'cost', f),
-      seconds: num(p, 'seconds', f, 0),
+      step: f.number(p, 'step', at, is.integer(1)),
+      epoch: f.number(p, 'epoch', at, is.integer(1)),
+      cost: f.numberOrNull(p, 'cost', at),
+      seconds: f.number(p, 'seconds', at, is.seconds),
     };
   });
-  const epochs: EpochPoint[] = list('epochs').map((p, i) => {
-    const f = `progress.epochs[${i}]`;
+  const epochs: EpochPoint[] = f.objects(pr.epochs, 'progress.epochs').map((p: JsonObject, i) => {
+    const at = `progress.epochs[${i}]`;
     return {
-      epoch: int(p, 'epoch', f, 1),
-      step: int(p, 'step', f, 0),
-      seconds: num(p, 'seconds', f, 0),
-      epochSeconds: num(p, 'epochSeconds', f, 0),
-      trainCost: cost(p, 'trainCost', f),
-      validation: score(p.validation, `${f}.validation`),
-      test: score(p.test, `${f}.test`),
+      epoch: f.number(p, 'epoch', at, is.integer(1)),
+      step: f.number(p, 'step', at, is.integer(0)),
+      seconds: f.number(p, 'seconds', at, is.seconds),
+      epochSeconds: f.number(p, 'epochSeconds', at, is.seconds),
+      trainCost: f.numberOrNull(p, 'trainCost', at),
+      validation: score(p.validation, `${at}.validation`),
+      test: score(p.test, `${at}.test`),
     };
   });
   if (epochs.length !== epoch - 1)
-    fail(
+    f.fail(
       'progress.epochs',
       `the ${epoch - 1} epochs before position.epoch ${epoch}`,
+      epochs,
       `${epochs.length} epochs`,
     );
   return {
     spec,
-    run: json.run as Record<string, unknown>,
+    run,
     state: {
       epoch,
       stepInEpoch,
       step,
       params,
       velocity,
-      epochCostSum: num(pr, 'epochCostSum', 'progress'),
-      pointCostSum: num(pr, 'pointCostSum', 'progress'),
-      pointCostCount: int(pr, 'pointCostCount', 'progress', 0),
-      epochSeconds: num(pr, 'epochSeconds', 'progress', 0),
-      seconds: num(pr, 'seconds', 'progress', 0),
+      epochCostSum: f.number(pr, 'epochCostSum', 'progress'),
+      pointCostSum: f.number(pr, 'pointCostSum', 'progress'),
+      pointCostCount: f.number(pr, 'pointCostCount', 'progress', is.integer(0)),
+      epochSeconds: f.number(pr, 'epochSeconds', 'progress', is.seconds),
+      seconds: f.number(pr, 'seconds', 'progress', is.seconds),
       steps,
       epochs,
     },

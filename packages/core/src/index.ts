@@ -17,12 +17,21 @@ export * from './cost.js';
 export { batchOf, epochStart, genericTrainEpoch, runEpoch, stepsToPause } from './epoch.js';
 export { type EvaluateOptions, type Evaluation, evaluate } from './evaluate.js';
 export { type ForwardOptions, forward, forwardInto, traceOf } from './forward.js';
+export {
+  decodeFloats,
+  encodeFloats,
+  is,
+  JsonFields,
+  type JsonFormat,
+  type JsonObject,
+  type NumberRule,
+  type OpenedJson,
+  openJson,
+  readJson,
+} from './json-file.js';
 export { DenseRows, type Rows } from './kernels.js';
 export {
   loadModel,
-  MAX_LAYER_SIZE,
-  MAX_LAYERS,
-  MAX_PARAMETERS,
   MODEL_FORMAT,
   MODEL_VERSION,
   type Model,
@@ -32,8 +41,8 @@ export {
   parseModel,
   saveModel,
   serializeModel,
-  sizesProblem,
 } from './model-file.js';
+export { MAX_LAYER_SIZE, MAX_LAYERS, MAX_PARAMETERS } from './network-fields.js';
 export * from './params.js';
 export { createReferenceBackend, ReferenceBackend } from './reference.js';
 export {
@@ -63,6 +72,7 @@ export {
   type RunFile,
   RunFileError,
   type RunFinal,
+  type RunSettings,
   readRunFile,
   runEnvironment,
   validateRunFile,
@@ -78,6 +88,7 @@ export {
   type Score,
   type StepEvent,
   type StepPoint,
+  type StepPosition,
   stepsPerEpoch,
   TrainingStopped,
   type TrainOptions,

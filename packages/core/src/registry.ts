@@ -5,9 +5,16 @@ import type { NetworkSpec, Params } from './spec.js';
 /**
  * Whether a backend can run here; when not, one line saying why and how to enable it. An available
  * backend may say what it can do (an outside engine says so in its handshake); absent means everything.
+ * It may also say which engine, in which version, does the computing (e.g. "onnxruntime-node 1.29.0",
+ * "torch 1.13.0"), for listings and reports.
  */
 export type Availability =
-  | { readonly available: true; readonly device: string; readonly capabilities?: readonly Capability[] }
+  | {
+      readonly available: true;
+      readonly device: string;
+      readonly capabilities?: readonly Capability[];
+      readonly version?: string;
+    }
   | { readonly available: false; readonly reason: string };
 
 /**

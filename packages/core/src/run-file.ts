@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { arch, cpus, platform } from 'node:os';
-import { ACTIVATIONS } from './activation.js';
 import { writeFileAtomic } from './atomic.js';
 import type { Dtype } from './backend.js';
-import { COSTS } from './cost.js';
-import { sizesProblem } from './model-file.js';
+import { is, type JsonFields, type JsonFormat, openJson, readJson } from './json-file.js';
+import { specField } from './network-fields.js';
 import { INITS } from './params.js';
 import type { Activation, Cost, Init } from './spec.js';
 import type { EpochPoint, StepPoint } from './train.js';
@@ -27,11 +25,10 @@ export interface RunData {
   readonly classes: number;
 }
 
-/** Everything that decides a run's numbers. */
-export interface RunConfig {
+/** The settings that decide a run's numbers, the data aside (what `backprop train`'s flags set). */
+export interface RunSettings {
   readonly spec: { readonly sizes: number[]; readonly activation: Activation; readonly cost: Cost };
   readonly init: Init;
-  readonly parameterCount: number;
   readonly epochs: number;
   readonly batchSize: number;
   readonly eta: number;
@@ -41,6 +38,11 @@ export interface RunConfig {
   readonly lastBatch: 'keep' | 'drop';
   /** Steps per `curve.steps` point. */
   readonly logEvery: number;
+}
+
+/** Everything that decides a run's numbers: its settings, its parameter count and its data. */
+export interface RunConfig extends RunSettings {
+  readonly parameterCount: number;
   readonly data: RunData;
 }
 
@@ -112,150 +114,93 @@ export class RunFileError extends Error {
   override name = 'RunFileError';
 }
 
-type Fail = (field: string, expected: string, got: unknown) => never;
+const RUN_FILE: JsonFormat = {
+  format: RUN_FORMAT,
+  versions: [RUN_VERSION],
+  what: 'run file',
+  writtenBy: "'backprop train'",
+  error: RunFileError,
+};
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-/** `field.key`, or `key` at the top level. */
-function at(field: string, key: string): string {
-  return field ? `${field}.${key}` : key;
-}
-function describe(v: unknown): string {
-  if (v === undefined) return 'missing';
-  const s = JSON.stringify(v);
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
-function obj(o: unknown, field: string, fail: Fail): Record<string, unknown> {
-  if (!isObject(o)) fail(field, 'an object', o);
-  return o as Record<string, unknown>;
-}
-function num(
-  o: Record<string, unknown>,
-  key: string,
-  field: string,
-  fail: Fail,
-  check = (n: number) => Number.isFinite(n),
-  what = 'a finite number',
-): number {
-  const v = o[key];
-  if (typeof v !== 'number' || !check(v)) fail(at(field, key), what, v);
-  return v as number;
-}
-function str(o: Record<string, unknown>, key: string, field: string, fail: Fail, nullable = false): void {
-  const v = o[key];
-  if (!(typeof v === 'string' || (nullable && v === null)))
-    fail(at(field, key), nullable ? 'a string or null' : 'a string', v);
-}
-function oneOf(
-  o: Record<string, unknown>,
-  key: string,
-  field: string,
-  choices: readonly string[],
-  fail: Fail,
-): void {
-  if (!choices.includes(o[key] as string)) fail(at(field, key), `one of ${choices.join(', ')}`, o[key]);
-}
-const int = (n: number) => Number.isInteger(n) && n >= 0;
-const pos = (n: number) => Number.isInteger(n) && n >= 1;
-const unit = (n: number) => n >= 0 && n <= 1;
-// JSON has no NaN: a cost that was NaN is written as null.
-function costOrNull(o: Record<string, unknown>, key: string, field: string, fail: Fail): void {
-  if (o[key] !== null) num(o, key, field, fail);
-}
-function score(v: unknown, field: string, fail: Fail): void {
+/** Accuracy and cost on a set, or null (a set not evaluated). */
+function score(f: JsonFields, v: unknown, field: string): void {
   if (v === null) return;
-  const s = obj(v, field, fail);
-  num(s, 'accuracy', field, fail, unit, 'a number in [0, 1]');
-  costOrNull(s, 'cost', field, fail);
+  const s = f.object(v, field);
+  f.number(s, 'accuracy', field, is.unit);
+  f.numberOrNull(s, 'cost', field);
 }
 
 /** Check that `json` is a version-1 run file; throws a {@link RunFileError} naming the first bad field. */
 export function validateRunFile(json: unknown, source = 'run file'): RunFile {
-  const fail: Fail = (field, expected, got) => {
-    throw new RunFileError(`${source}: ${field} should be ${expected}, got ${describe(got)}`);
-  };
-  const r = obj(json, '(top level)', fail);
-  if (r.format !== RUN_FORMAT)
-    fail('format', `"${RUN_FORMAT}" (is this a run file written by 'backprop train'?)`, r.format);
-  if (r.version !== RUN_VERSION) fail('version', `${RUN_VERSION} (the version this build reads)`, r.version);
-  str(r, 'name', '', fail);
-  oneOf(r, 'status', '', ['completed', 'diverged'], fail);
-  str(r, 'error', '', fail, true);
-  const c = obj(r.config, 'config', fail);
-  const spec = obj(c.spec, 'config.spec', fail);
-  if (!Array.isArray(spec.sizes) || spec.sizes.length < 2 || !spec.sizes.every(pos))
-    fail('config.spec.sizes', 'at least two positive integers', spec.sizes);
-  const sizes = sizesProblem(spec.sizes, 'config.spec.sizes');
-  if (sizes !== null) throw new RunFileError(`${source}: ${sizes}`);
-  oneOf(spec, 'activation', 'config.spec', ACTIVATIONS, fail);
-  oneOf(spec, 'cost', 'config.spec', COSTS, fail);
-  oneOf(c, 'init', 'config', INITS, fail);
-  num(c, 'parameterCount', 'config', fail, pos, 'a positive integer');
-  num(c, 'epochs', 'config', fail, int, 'an integer ≥ 0');
-  num(c, 'batchSize', 'config', fail, pos, 'a positive integer');
-  num(c, 'eta', 'config', fail, (n) => n > 0 && Number.isFinite(n), 'a number > 0');
-  num(c, 'momentum', 'config', fail, (n) => n >= 0 && n < 1, 'a number in [0, 1)');
-  num(c, 'weightDecay', 'config', fail, (n) => n >= 0 && Number.isFinite(n), 'a number ≥ 0');
-  num(c, 'seed', 'config', fail, Number.isInteger, 'an integer');
-  oneOf(c, 'lastBatch', 'config', ['keep', 'drop'], fail);
-  num(c, 'logEvery', 'config', fail, pos, 'a positive integer');
-  const d = obj(c.data, 'config.data', fail);
-  str(d, 'source', 'config.data', fail);
-  str(d, 'dir', 'config.data', fail, true);
+  const { root: r, fields: f } = openJson(json, source, RUN_FILE);
+  f.string(r, 'name', '');
+  const status = f.oneOf(r, 'status', '', ['completed', 'diverged']);
+  f.stringOrNull(r, 'error', '');
+  const c = f.object(r.config, 'config');
+  specField(f, c.spec, 'config.spec');
+  f.oneOf(c, 'init', 'config', INITS);
+  f.number(c, 'parameterCount', 'config', is.integer(1));
+  f.number(c, 'epochs', 'config', is.integer(0));
+  f.number(c, 'batchSize', 'config', is.integer(1));
+  f.number(c, 'eta', 'config', is.positive);
+  f.number(c, 'momentum', 'config', is.belowOne);
+  f.number(c, 'weightDecay', 'config', is.nonNegative);
+  f.number(c, 'seed', 'config', is.integer());
+  f.oneOf(c, 'lastBatch', 'config', ['keep', 'drop']);
+  f.number(c, 'logEvery', 'config', is.integer(1));
+  const d = f.object(c.data, 'config.data');
+  f.string(d, 'source', 'config.data');
+  f.stringOrNull(d, 'dir', 'config.data');
   for (const k of ['trainCount', 'validationCount', 'testCount'])
-    num(d, k, 'config.data', fail, int, 'an integer ≥ 0');
-  for (const k of ['inputSize', 'classes']) num(d, k, 'config.data', fail, pos, 'a positive integer');
-  const b = obj(r.backend, 'backend', fail);
-  str(b, 'name', 'backend', fail);
-  oneOf(b, 'dtype', 'backend', ['float64', 'float32'], fail);
-  str(b, 'device', 'backend', fail);
-  const e = obj(r.environment, 'environment', fail);
-  for (const k of ['node', 'platform', 'arch', 'cpu', 'time']) str(e, k, 'environment', fail);
-  str(e, 'onnxruntime', 'environment', fail, true);
-  num(e, 'cpuCount', 'environment', fail, int, 'an integer ≥ 0');
-  const curve = obj(r.curve, 'curve', fail);
-  if (!Array.isArray(curve.steps)) fail('curve.steps', 'an array', curve.steps);
-  (curve.steps as unknown[]).forEach((p, i) => {
-    const f = `curve.steps[${i}]`;
-    const o = obj(p, f, fail);
-    num(o, 'step', f, fail, pos, 'a positive integer');
-    num(o, 'epoch', f, fail, int, 'an integer ≥ 0');
-    costOrNull(o, 'cost', f, fail);
-    num(o, 'seconds', f, fail, (n) => n >= 0, 'seconds ≥ 0');
+    f.number(d, k, 'config.data', is.integer(0));
+  for (const k of ['inputSize', 'classes']) f.number(d, k, 'config.data', is.integer(1));
+  const b = f.object(r.backend, 'backend');
+  f.string(b, 'name', 'backend');
+  f.oneOf(b, 'dtype', 'backend', ['float64', 'float32']);
+  f.string(b, 'device', 'backend');
+  const e = f.object(r.environment, 'environment');
+  for (const k of ['node', 'platform', 'arch', 'cpu', 'time']) f.string(e, k, 'environment');
+  f.stringOrNull(e, 'onnxruntime', 'environment');
+  f.number(e, 'cpuCount', 'environment', is.integer(0));
+  const curve = f.object(r.curve, 'curve');
+  f.objects(curve.steps, 'curve.steps').forEach((o, i) => {
+    const at = `curve.steps[${i}]`;
+    f.number(o, 'step', at, is.integer(1));
+    f.number(o, 'epoch', at, is.integer(0));
+    f.numberOrNull(o, 'cost', at);
+    f.number(o, 'seconds', at, is.seconds);
   });
-  if (!Array.isArray(curve.epochs)) fail('curve.epochs', 'an array', curve.epochs);
-  (curve.epochs as unknown[]).forEach((p, i) => {
-    const f = `curve.epochs[${i}]`;
-    const o = obj(p, f, fail);
-    num(o, 'epoch', f, fail, pos, 'a positive integer');
-    num(o, 'step', f, fail, int, 'an integer ≥ 0');
-    num(o, 'seconds', f, fail, (n) => n >= 0, 'seconds ≥ 0');
-    num(o, 'epochSeconds', f, fail, (n) => n >= 0, 'seconds ≥ 0');
-    costOrNull(o, 'trainCost', f, fail);
-    score(o.validation, `${f}.validation`, fail);
-    score(o.test, `${f}.test`, fail);
+  f.objects(curve.epochs, 'curve.epochs').forEach((o, i) => {
+    const at = `curve.epochs[${i}]`;
+    f.number(o, 'epoch', at, is.integer(1));
+    f.number(o, 'step', at, is.integer(0));
+    f.number(o, 'seconds', at, is.seconds);
+    f.number(o, 'epochSeconds', at, is.seconds);
+    f.numberOrNull(o, 'trainCost', at);
+    score(f, o.validation, `${at}.validation`);
+    score(f, o.test, `${at}.test`);
   });
   if (r.final === null) {
-    if (r.status === 'completed') fail('final', 'an object for a completed run', r.final);
+    if (status === 'completed') f.fail('final', 'an object for a completed run', r.final);
   } else {
-    const fin = obj(r.final, 'final', fail);
-    const t = obj(fin.test, 'final.test', fail);
-    num(t, 'count', 'final.test', fail, pos, 'a positive integer');
-    num(t, 'accuracy', 'final.test', fail, unit, 'a number in [0, 1]');
-    costOrNull(t, 'cost', 'final.test', fail);
+    const fin = f.object(r.final, 'final');
+    const t = f.object(fin.test, 'final.test');
+    f.number(t, 'count', 'final.test', is.integer(1));
+    f.number(t, 'accuracy', 'final.test', is.unit);
+    f.numberOrNull(t, 'cost', 'final.test');
     const classes = d.classes as number;
     const m = t.confusion;
+    const count = is.integer(0).test;
     if (
       !Array.isArray(m) ||
       m.length !== classes ||
-      !m.every((row) => Array.isArray(row) && row.length === classes && row.every(int))
+      !m.every((row) => Array.isArray(row) && row.length === classes && row.every(count))
     )
-      fail('final.test.confusion', `a ${classes}×${classes} matrix of counts`, m);
-    num(fin, 'totalSeconds', 'final', fail, (n) => n >= 0, 'seconds ≥ 0');
-    num(fin, 'trainSeconds', 'final', fail, (n) => n >= 0, 'seconds ≥ 0');
+      f.fail('final.test.confusion', `a ${classes}×${classes} matrix of counts`, m);
+    f.number(fin, 'totalSeconds', 'final', is.seconds);
+    f.number(fin, 'trainSeconds', 'final', is.seconds);
   }
-  str(r, 'modelFile', '', fail, true);
+  f.stringOrNull(r, 'modelFile', '');
   return json as RunFile;
 }
 
@@ -269,19 +214,5 @@ export function writeRunFile(path: string, run: RunFile): void {
 
 /** Read and validate a run file. */
 export function readRunFile(path: string): RunFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new RunFileError(`cannot read run file ${path}: ${(e as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new RunFileError(
-      `${path} is not JSON (${(e as Error).message}); is it a run file written by 'backprop train'?`,
-    );
-  }
-  return validateRunFile(json, path);
+  return validateRunFile(readJson(path, RUN_FILE), path);
 }

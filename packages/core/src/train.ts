@@ -18,6 +18,16 @@ export function stepsPerEpoch(count: number, batchSize: number, lastBatch: LastB
   return lastBatch === 'keep' ? Math.ceil(count / batchSize) : Math.floor(count / batchSize);
 }
 
+/** Where a run stands between two steps. */
+export interface StepPosition {
+  /** 1-based epoch. */
+  readonly epoch: number;
+  /** Steps done since training began. */
+  readonly step: number;
+  /** Steps done in this epoch. */
+  readonly stepInEpoch: number;
+}
+
 /** After each SGD step. */
 export interface StepEvent {
   /** 1-based epoch. */
@@ -98,6 +108,16 @@ export interface TrainOptions extends SgdOptions {
   readonly checkpointEvery?: number;
   /** Receives each checkpoint; awaited before the next step. */
   readonly onCheckpoint?: (state: TrainState) => void | Promise<void>;
+  /**
+   * Called between two steps, after every `pauseEvery`-th step of the run (after the last step
+   * too, when it falls there), and awaited before the next one: the backend then holds the
+   * parameters after `at.step` steps, so the hook may use it, e.g. to measure a gradient or
+   * score a set. Epochs run on their usual path (ONNX fast mode included), told to pause there.
+   * Its time counts in the epoch's `epochSeconds`; a hook that wants SGD time alone measures its own.
+   */
+  readonly betweenSteps?: (at: StepPosition) => void | Promise<void>;
+  /** Steps of the run between two calls of `betweenSteps` (default 1: after every step). */
+  readonly pauseEvery?: number;
   /**
    * Continue from this state (a checkpoint) instead of from the start: the backend gets its
    * parameters (and momentum velocity), the epoch's mini-batches are drawn again from the same
@@ -206,8 +226,9 @@ export class DivergenceError extends Error {
  * {@link epochSeed}(seed, e), an evaluation of the validation (and test) set after each epoch,
  * events per step and per epoch, and a curve point every `logEvery` steps. Stops with a
  * {@link DivergenceError} as soon as a step's cost is not finite. Every epoch takes the same
- * path whether or not `checkpointEvery`, `resume` or `shouldStop` are given: the epoch's
- * `betweenSteps` hook writes the checkpoints, polls `shouldStop` and yields to the event loop.
+ * path whether or not `checkpointEvery`, `resume`, `shouldStop` or `betweenSteps` are given:
+ * the epoch's own `betweenSteps` hook writes the checkpoints, calls the caller's `betweenSteps`,
+ * polls `shouldStop` and yields to the event loop.
  */
 export async function train(backend: Backend, data: DataSet, options: TrainOptions): Promise<TrainResult> {
   const { epochs, batchSize, seed } = options;
@@ -222,6 +243,14 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
   const every = options.checkpointEvery;
   if (every !== undefined && !(Number.isInteger(every) && every >= 1))
     throw new RangeError(`checkpointEvery must be a positive integer, got ${every}`);
+  const hookEvery = options.betweenSteps ? (options.pauseEvery ?? 1) : undefined;
+  if (hookEvery !== undefined && !(Number.isInteger(hookEvery) && hookEvery >= 1))
+    throw new RangeError(`pauseEvery must be a positive integer, got ${hookEvery}`);
+  /** Steps of the run between two pauses of the epoch: where checkpoints and the hook both fall. */
+  const pauseEvery =
+    every === undefined ? hookEvery : hookEvery === undefined ? every : gcd(every, hookEvery);
+  /** Each step's cost must be in before the pause after it (checkpoints, shouldStop and the hook all need them). */
+  const needsCosts = pauseEvery !== undefined || options.shouldStop !== undefined;
   const lastBatch = options.lastBatch ?? 'keep';
   const momentum = options.momentum ?? 0;
   const velocity = velocityAccess(backend);
@@ -328,7 +357,7 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
       const yieldNow = performance.now() - yielded > YIELD_MS;
       if (done !== inEpoch) {
         // The state to checkpoint or stop at needs every step's cost by now.
-        if (every !== undefined || options.shouldStop)
+        if (needsCosts)
           throw new Error(
             `backend ${backend.name} called betweenSteps after step ${done} of epoch ${epoch} but reported ${inEpoch} step costs through onSteps; checkpoints and shouldStop need each step's cost before betweenSteps`,
           );
@@ -336,8 +365,9 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
       }
       pending = false;
       const checkpoint = every !== undefined && options.onCheckpoint !== undefined && step % every === 0;
+      const hook = hookEvery !== undefined && step % hookEvery === 0;
       const stop = options.shouldStop?.() ?? false;
-      if (!(checkpoint || stop || yieldNow)) return undefined;
+      if (!(checkpoint || hook || stop || yieldNow)) return undefined;
       return (async () => {
         if (checkpoint) {
           const s = await state();
@@ -345,6 +375,7 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
           // NaN, and the run stops there with the previous checkpoint as the last good one.
           if (finite(s.params) && (s.velocity === null || finite(s.velocity))) await options.onCheckpoint!(s);
         }
+        if (hook) await options.betweenSteps!({ epoch, step, stepInEpoch: inEpoch });
         if (stop) throw new TrainingStopped(await state());
         if (yieldNow) await pause();
       })();
@@ -361,15 +392,15 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
             `backend ${backend.name} reported step ${firstStep} of epoch ${epoch} through onSteps where step ${inEpoch} was next (does its trainEpoch honour startStep?)`,
           );
         // pauseEvery: no group may run on past a step where betweenSteps must be called.
-        if (every !== undefined && (pending || costs.length > every - (step % every)))
+        if (pauseEvery !== undefined && (pending || costs.length > pauseEvery - (step % pauseEvery)))
           throw new Error(
-            `backend ${backend.name} ran past step ${step + (pending ? 0 : every - (step % every))} of the run without calling betweenSteps there, where pauseEvery ${every} asks for it`,
+            `backend ${backend.name} ran past step ${step + (pending ? 0 : pauseEvery - (step % pauseEvery))} of the run without calling betweenSteps there, where pauseEvery ${pauseEvery} asks for it`,
           );
         onCosts(costs);
-        pending = every !== undefined && step % every === 0;
+        pending = pauseEvery !== undefined && step % pauseEvery === 0;
       },
       betweenSteps,
-      ...(every !== undefined ? { pauseEvery: every, pauseOffset: step - inEpoch } : {}),
+      ...(pauseEvery !== undefined ? { pauseEvery, pauseOffset: step - inEpoch } : {}),
     });
     // A backend that reported fewer steps through onSteps than it ran: take the rest from its result.
     const ran = first + result.costs.length;
@@ -380,7 +411,7 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
       );
     if (pending)
       throw new Error(
-        `backend ${backend.name} did not call betweenSteps after step ${inEpoch} of epoch ${epoch}, where pauseEvery ${every} asks for it`,
+        `backend ${backend.name} did not call betweenSteps after step ${inEpoch} of epoch ${epoch}, where pauseEvery ${pauseEvery} asks for it`,
       );
     const epochSeconds = (performance.now() - e0) / 1000;
     const point: EpochPoint = {
@@ -398,6 +429,10 @@ export async function train(backend: Backend, data: DataSet, options: TrainOptio
   flushPoint(epochs);
   const final = options.test ? await evaluate(backend, options.test, evalOptions) : null;
   return { steps, epochs: epochPoints, final, seconds: elapsed() };
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 function finite(p: Params): boolean {

@@ -6,12 +6,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   type Backend,
   type Batch,
+  CHECKPOINT_VERSION,
   CheckpointError,
   CheckpointWriter,
   cloneParams,
   createReferenceBackend,
   DivergenceError,
+  decodeFloats,
   type EpochOptions,
+  encodeFloats,
   flattenParams,
   genericTrainEpoch,
   initParams,
@@ -217,6 +220,37 @@ describe('checkpoint files', () => {
     expect(c.run).toEqual({ a: 1 });
   });
 
+  it('are written as version 2: each parameter array one base64 string of its float64 bytes', async () => {
+    const s = await state();
+    const json = JSON.parse(serializeCheckpoint({ spec, run: {}, state: s }));
+    expect(json.version).toBe(CHECKPOINT_VERSION);
+    expect(CHECKPOINT_VERSION).toBe(2);
+    expect(json.params.weights.map((w: unknown) => typeof w)).toEqual(['string', 'string']);
+    expect(decodeFloats(json.params.weights[0])).toEqual(s.params.weights[0]);
+    expect(Buffer.from(json.params.biases[1], 'base64')).toHaveLength(8 * 3);
+  });
+
+  it('read version 1 (JSON numbers), and a run resumed from one ends as if never stopped, bit for bit', async () => {
+    // Written by the version-1 code (backprop 0.1.0) from this run, with momentum, at step 14.
+    const withMomentum: TrainOptions = { ...base, momentum: 0.5 };
+    const fixture = join(import.meta.dirname, 'fixtures', 'checkpoint-v1.json');
+    expect(JSON.parse(readFileSync(fixture, 'utf8'))).toMatchObject({ version: 1, position: { step: 14 } });
+    const c = readCheckpoint(fixture);
+    expect(c.spec).toEqual(spec);
+    expect(c.state).toMatchObject({ epoch: 2, stepInEpoch: 3, step: 14 });
+    expect(c.state.velocity).not.toBeNull();
+    const plain = createReferenceBackend(spec, initParams(spec, 1));
+    const uninterrupted = await train(plain, data, withMomentum);
+    const resumed = createReferenceBackend(spec, initParams(spec, 2)); // the checkpoint's parameters replace these
+    const result = await train(resumed, data, { ...withMomentum, resume: c.state });
+    expect(bytes(await resumed.getParams()).equals(bytes(await plain.getParams()))).toBe(true);
+    expect(curve(result)).toEqual(curve(uninterrupted));
+    // Written again, it is version 2 and reads back to the same state.
+    const again = parseCheckpoint(JSON.parse(serializeCheckpoint(c)), 'again');
+    expect(bytes(again.state.velocity!).equals(bytes(c.state.velocity!))).toBe(true);
+    expect(again.state).toEqual(c.state);
+  });
+
   // biome-ignore lint/suspicious/noExplicitAny: the cases corrupt arbitrary JSON
   type Json = Record<string, any>;
   const cases: [string, (j: Json) => unknown, RegExp][] = [
@@ -225,20 +259,50 @@ describe('checkpoint files', () => {
       (j) => ({ ...j, format: 'backprop-model' }),
       /format should be "backprop-checkpoint"/,
     ],
-    ['a newer version', (j) => ({ ...j, version: 2 }), /version should be 1/],
+    [
+      'a newer version',
+      (j) => ({ ...j, version: 3 }),
+      /version should be 1 or 2 \(the versions this build reads\), got 3/,
+    ],
     ['no run', (j) => ({ ...j, run: undefined }), /run should be an object/],
     [
       'a NaN parameter',
       (j) => {
-        j.params.weights[1][7] = null;
+        const w = decodeFloats(j.params.weights[1])!;
+        w[7] = Number.NaN;
+        j.params.weights[1] = encodeFloats(w);
         return j;
       },
-      /params\.weights\[1\] \(W\^2, 3×6\)\[7\] is null/,
+      /params\.weights\[1\] \(W\^2, 3×6\)\[7\] should be a finite number, got NaN/,
+    ],
+    [
+      'parameters that are not base64',
+      (j) => {
+        j.params.biases[0] = `${j.params.biases[0].slice(0, -4)}!!!!`;
+        return j;
+      },
+      /params\.biases\[0\] \(b\^1\) should be base64 of 6 little-endian float64 values, got a string that is not base64/,
+    ],
+    [
+      'a bias vector one value short',
+      (j) => {
+        j.params.biases[1] = encodeFloats(decodeFloats(j.params.biases[1])!.subarray(1));
+        return j;
+      },
+      /params\.biases\[1\] \(b\^2\) should be 3 float64 values, got 2/,
+    ],
+    [
+      'JSON numbers in a version-2 file',
+      (j) => ({
+        ...j,
+        params: { ...j.params, weights: j.params.weights.map((w: string) => Array.from(decodeFloats(w)!)) },
+      }),
+      /params\.weights\[0\] \(W\^1, 6×4\) should be base64 of 24 little-endian float64 values, got \[/,
     ],
     [
       'a velocity of the wrong shape',
       (j) => ({ ...j, velocity: { weights: [[1]], biases: [[1]] } }),
-      /velocity\.weights must hold 2/,
+      /velocity\.weights should be 2 matrices \(one per layer after the input\), got 1/,
     ],
     [
       'a huge layer',
@@ -282,7 +346,7 @@ describe('checkpoint files', () => {
     };
     bad.params.weights[0]![0] = Number.POSITIVE_INFINITY;
     expect(() => writeCheckpoint(path, { spec, run: {}, state: bad })).toThrow(
-      /params\.weights\[0\].*\[0\] is null/,
+      /params\.weights\[0\] \(W\^1, 6×4\)\[0\] should be a finite number, got Infinity/,
     );
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
@@ -323,7 +387,7 @@ describe('CheckpointWriter: checkpoints written in the background', () => {
     const bad = { ...second!, params: cloneParams(second!.params) };
     bad.params.biases[1]![2] = Number.NaN;
     await expect(writer.write({ spec, run: {}, state: bad })).rejects.toThrow(
-      /params\.biases\[1\].*\[2\] is null/,
+      /params\.biases\[1\] \(b\^2\)\[2\] should be a finite number, got NaN/,
     );
     await writer.flush();
     expect(readFileSync(path, 'utf8')).toBe(before);

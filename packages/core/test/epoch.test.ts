@@ -282,6 +282,45 @@ describe('train: one epoch path', () => {
     expect(polls).toBe(3 + b.groups.length); // before each epoch and after each group
   });
 
+  it('betweenSteps every pauseEvery steps: awaited, with the parameters after that step, groups ending there', async () => {
+    // The parameters after step s of an uninterrupted run, for s = 1..33.
+    const after: Buffer[] = [];
+    const ref = createReferenceBackend(spec, initParams(spec, 1));
+    await train(ref, data, {
+      ...base,
+      betweenSteps: async () => void after.push(bytes(await ref.getParams())),
+    });
+    expect(after).toHaveLength(33); // pauseEvery defaults to 1: after every step
+    const b = new GroupingBackend(spec, initParams(spec, 1), 4);
+    const seen: { step: number; epoch: number; stepInEpoch: number; same: boolean }[] = [];
+    const checkpoints: number[] = [];
+    await train(b, data, {
+      ...base,
+      pauseEvery: 6,
+      betweenSteps: async (at) => {
+        await new Promise((r) => setTimeout(r, 1)); // awaited: the next step waits for it
+        seen.push({ ...at, same: bytes(await b.getParams()).equals(after[at.step - 1]!) });
+      },
+      checkpointEvery: 4,
+      onCheckpoint: (s) => void checkpoints.push(s.step),
+    });
+    expect(seen).toEqual(
+      [6, 12, 18, 24, 30].map((step) => ({
+        step,
+        epoch: Math.ceil(step / 11),
+        stepInEpoch: step - 11 * (Math.ceil(step / 11) - 1),
+        same: true,
+      })),
+    );
+    expect(checkpoints).toEqual([4, 8, 12, 16, 20, 24, 28, 32]);
+    // The epoch pauses where either falls, at the multiples of gcd(4, 6) = 2: its groups of 4 are cut to 2.
+    expect(Math.max(...b.groups)).toBe(2);
+    expect(bytes(await b.getParams()).equals(after[32]!)).toBe(true);
+    await expect(train(b, data, { ...base, betweenSteps: () => {}, pauseEvery: 0 })).rejects.toThrow(
+      /pauseEvery must be a positive integer, got 0/,
+    );
+  });
+
   it('a trainEpoch that ignores startStep or pauseEvery is caught with a message saying which', async () => {
     const states: TrainState[] = [];
     await train(new GroupingBackend(spec, initParams(spec, 1), 4), data, {

@@ -55,29 +55,49 @@ describe('model files', () => {
   const good = () => JSON.parse(serializeModel({ spec, params, provenance: {} }));
   // biome-ignore lint/suspicious/noExplicitAny: the cases corrupt arbitrary JSON
   const cases: [string, (j: Record<string, any>) => unknown, RegExp][] = [
-    ['not an object', () => [1, 2], /expected a JSON object/],
-    ['wrong format', (j) => ({ ...j, format: 'onnx' }), /format is "onnx", expected "backprop-model"/],
-    ['unknown version', (j) => ({ ...j, version: 2 }), /version 2 is not supported/],
-    ['no spec', (j) => ({ ...j, spec: undefined }), /spec is missing/],
-    ['one layer', (j) => ({ ...j, spec: { ...j.spec, sizes: [784] } }), /spec.sizes must list at least two/],
-    ['fractional size', (j) => ({ ...j, spec: { ...j.spec, sizes: [784, 16.5, 16, 10] } }), /spec.sizes/],
+    ['not an object', () => [1, 2], /\(top level\) should be an object, got \[1,2\]/],
+    ['wrong format', (j) => ({ ...j, format: 'onnx' }), /format should be "backprop-model" .*, got "onnx"/],
+    [
+      'unknown version',
+      (j) => ({ ...j, version: 2 }),
+      /version should be 1 \(the version this build reads\), got 2/,
+    ],
+    ['no spec', (j) => ({ ...j, spec: undefined }), /spec should be an object, got missing/],
+    [
+      'one layer',
+      (j) => ({ ...j, spec: { ...j.spec, sizes: [784] } }),
+      /spec.sizes should be at least two positive integers, got \[784\]/,
+    ],
+    [
+      'fractional size',
+      (j) => ({ ...j, spec: { ...j.spec, sizes: [784, 16.5, 16, 10] } }),
+      /spec.sizes\[1\] should be a positive integer, got 16.5/,
+    ],
     [
       'unknown activation',
       (j) => ({ ...j, spec: { ...j.spec, activation: 'tanh' } }),
-      /spec.activation is "tanh"/,
+      /spec.activation should be one of sigmoid, relu, identity, got "tanh"/,
     ],
-    ['unknown cost', (j) => ({ ...j, spec: { ...j.spec, cost: 'hinge' } }), /spec.cost is "hinge"/],
-    ['parameter count', (j) => ({ ...j, parameterCount: 13000 }), /parameterCount is 13000/],
-    ['no params', (j) => ({ ...j, params: undefined }), /params is missing/],
+    [
+      'unknown cost',
+      (j) => ({ ...j, spec: { ...j.spec, cost: 'hinge' } }),
+      /spec.cost should be one of quadratic, squared-error, cross-entropy, got "hinge"/,
+    ],
+    [
+      'parameter count',
+      (j) => ({ ...j, parameterCount: 13000 }),
+      /parameterCount should be 13002 .*, got 13000/,
+    ],
+    ['no params', (j) => ({ ...j, params: undefined }), /params should be an object, got missing/],
     [
       'missing layer',
       (j) => ({ ...j, params: { ...j.params, weights: j.params.weights.slice(0, 2) } }),
-      /params.weights must hold 3/,
+      /params.weights should be 3 matrices .*, got 2/,
     ],
     [
       'missing bias vector',
       (j) => ({ ...j, params: { ...j.params, biases: j.params.biases.slice(1) } }),
-      /params.biases must hold 3/,
+      /params.biases should be 3 vectors .*, got 2/,
     ],
     [
       'short matrix',
@@ -85,7 +105,7 @@ describe('model files', () => {
         j.params.weights[1] = j.params.weights[1].slice(1);
         return j;
       },
-      /params.weights\[1\] \(W\^2, 16×16\) has 255 entries, expected 256/,
+      /params.weights\[1\] \(W\^2, 16×16\) should be 256 numbers, got 255/,
     ],
     [
       'long bias',
@@ -93,7 +113,7 @@ describe('model files', () => {
         j.params.biases[2].push(0);
         return j;
       },
-      /params.biases\[2\] \(b\^3\) has 11 entries, expected 10/,
+      /params.biases\[2\] \(b\^3\) should be 10 numbers, got 11/,
     ],
     [
       'NaN (null in JSON)',
@@ -101,7 +121,7 @@ describe('model files', () => {
         j.params.weights[0][5] = null;
         return j;
       },
-      /params.weights\[0\] \(W\^1, 16×784\)\[5\] is null, expected a finite number/,
+      /params.weights\[0\] \(W\^1, 16×784\)\[5\] should be a finite number, got null/,
     ],
     [
       'string value',
@@ -109,7 +129,7 @@ describe('model files', () => {
         j.params.biases[0][3] = '0.5';
         return j;
       },
-      /params.biases\[0\] \(b\^1\)\[3\] is "0.5", expected a finite number/,
+      /params.biases\[0\] \(b\^1\)\[3\] should be a finite number, got "0.5"/,
     ],
     [
       'infinite value (1e999)',
@@ -117,9 +137,13 @@ describe('model files', () => {
         j.params.weights[2][0] = '__INF__';
         return j;
       },
-      /\[0\] is Infinity/,
+      /params.weights\[2\] \(W\^3, 10×16\)\[0\] should be a finite number, got Infinity/,
     ],
-    ['bad provenance', (j) => ({ ...j, provenance: 'yesterday' }), /provenance must be an object/],
+    [
+      'bad provenance',
+      (j) => ({ ...j, provenance: 'yesterday' }),
+      /provenance should be an object, got "yesterday"/,
+    ],
   ];
   for (const [what, mutate, message] of cases)
     it(`rejects a model file with ${what}`, () => {
@@ -138,7 +162,7 @@ describe('model files', () => {
     const bad = initParams(spec, 2);
     bad.weights[0]![0] = Number.NaN;
     expect(() => saveModel(join(dir, 'nan.json'), { spec, params: bad, provenance: {} })).toThrow(
-      /expected a finite number/,
+      /params.weights\[0\] \(W\^1, 16×784\)\[0\] should be a finite number, got null/,
     );
   });
 });

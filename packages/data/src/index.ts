@@ -6,6 +6,14 @@
 export { epochBatches, type LastBatchPolicy } from './batches.js';
 export { type DataSet, fillInputs, fillTargets, makeDataSet, oneHot, slice } from './dataset.js';
 export {
+  DigitImageError,
+  MNIST_BOX,
+  MNIST_SIDE,
+  type MnistImage,
+  type PixelImage,
+  toMnistImage,
+} from './digit-image.js';
+export {
   encodeIdx,
   IDX_TYPES,
   type IdxArray,
@@ -19,7 +27,7 @@ export {
   readIdx,
   writeIdx,
 } from './idx.js';
-export { defaultMnistDir, loadMnist, MNIST_CLASSES, MNIST_FILES, type Mnist } from './mnist.js';
+export { defaultMnistDir, loadMnist, MNIST_CLASSES, MNIST_FILES, type Mnist, parseMnist } from './mnist.js';
 export { deriveSeed, Rng } from './rng.js';
 export { type SplitOptions, type Splits, splitMnist } from './splits.js';
 export { labelHistogram, meanFeature } from './summary.js';

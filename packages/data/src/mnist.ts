@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { type DataSet, makeDataSet } from './dataset.js';
-import { type IdxArray, IdxError, readIdx } from './idx.js';
+import { type IdxArray, IdxError, parseIdx, readIdx } from './idx.js';
 
 /** MNIST (or any data set in its layout, such as Fashion-MNIST): the training and test files. */
 export interface Mnist {
@@ -44,9 +44,42 @@ export function loadMnist(dir: string = defaultMnistDir()): Mnist {
       source,
       `no such directory. Pass a directory holding the four MNIST IDX files ${Object.values(MNIST_FILES).join(', ')} (plain or .gz).`,
     );
+  const read = (file: string) => {
+    const path = locate(source, file);
+    return { array: readIdx(path), name: path };
+  };
   return Object.freeze({
-    train: loadPair(source, MNIST_FILES.trainImages, MNIST_FILES.trainLabels, 'mnist/train'),
-    test: loadPair(source, MNIST_FILES.testImages, MNIST_FILES.testLabels, 'mnist/test'),
+    train: pair(read(MNIST_FILES.trainImages), read(MNIST_FILES.trainLabels), 'mnist/train'),
+    test: pair(read(MNIST_FILES.testImages), read(MNIST_FILES.testLabels), 'mnist/test'),
+    source,
+  });
+}
+
+/**
+ * MNIST from the bytes of its four files (plain or gzipped), with the checks of
+ * {@link loadMnist}: where there is no file system, e.g. a web page that fetched them.
+ * `source` names where they came from (a URL) in the result and in errors.
+ *
+ * @example
+ * ```ts
+ * const get = async (f: string) => new Uint8Array(await (await fetch(`/mnist/${f}`)).arrayBuffer());
+ * const mnist = parseMnist(
+ *   Object.fromEntries(await Promise.all(Object.entries(MNIST_FILES).map(async ([k, f]) => [k, await get(f)]))),
+ *   '/mnist/',
+ * );
+ * ```
+ */
+export function parseMnist(
+  files: Readonly<Record<keyof typeof MNIST_FILES, Uint8Array>>,
+  source: string,
+): Mnist {
+  const parse = (key: keyof typeof MNIST_FILES) => {
+    const name = `${source}${MNIST_FILES[key]}`;
+    return { array: parseIdx(files[key], name), name };
+  };
+  return Object.freeze({
+    train: pair(parse('trainImages'), parse('trainLabels'), 'mnist/train'),
+    test: pair(parse('testImages'), parse('testLabels'), 'mnist/test'),
     source,
   });
 }
@@ -63,11 +96,15 @@ function locate(dir: string, file: string): string {
   );
 }
 
-function loadPair(dir: string, imagesFile: string, labelsFile: string, name: string): DataSet {
-  const imagesPath = locate(dir, imagesFile);
-  const labelsPath = locate(dir, labelsFile);
-  const images = readIdx(imagesPath);
-  const labels = readIdx(labelsPath);
+interface Read {
+  readonly array: IdxArray;
+  /** The file's path (or URL), for errors. */
+  readonly name: string;
+}
+
+function pair(imagesFile: Read, labelsFile: Read, name: string): DataSet {
+  const { array: images, name: imagesPath } = imagesFile;
+  const { array: labels, name: labelsPath } = labelsFile;
   expectShape(images, imagesPath, 3, 'images: [count, rows, cols]');
   expectShape(labels, labelsPath, 1, 'labels: [count]');
   const [count, rows, cols] = images.dims as [number, number, number];

@@ -199,3 +199,34 @@ describe('a directory of IDX files in the MNIST layout', () => {
     expect([...m.train.labels]).toEqual([9, 8, 7]);
   });
 });
+
+describe('parseMnist', () => {
+  it('reads the same MNIST from the four files’ bytes as loadMnist from the directory, with the same checks', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const {
+      parseMnist: parse,
+      MNIST_FILES: FILES,
+      defaultMnistDir: dir,
+      loadMnist: load,
+    } = await import('../src/index.js');
+    const bytes = Object.fromEntries(
+      Object.entries(FILES).map(([k, f]) => [k, new Uint8Array(readFileSync(join(dir(), f)))]),
+    ) as Record<keyof typeof FILES, Uint8Array>;
+    const fetched = parse(bytes, '/mnist/');
+    const loaded = load();
+    expect(fetched.source).toBe('/mnist/');
+    expect([fetched.train.count, fetched.test.count]).toEqual([60000, 10000]);
+    // (Buffer.equals: toEqual walks 47 million elements one by one)
+    const same = (a: Uint8Array | Float64Array, b: Uint8Array | Float64Array) =>
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+        Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+      );
+    expect(same(fetched.train.features, loaded.train.features)).toBe(true);
+    expect(same(fetched.test.features, loaded.test.features)).toBe(true);
+    expect(same(fetched.train.labels, loaded.train.labels)).toBe(true);
+    expect(() => parse({ ...bytes, testLabels: bytes.trainLabels }, '/mnist/')).toThrow(
+      '/mnist/t10k-labels-idx1-ubyte: 60000 labels but /mnist/t10k-images-idx3-ubyte holds 10000 images',
+    );
+  });
+});

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   type Backend,
   type BackendOptions,
@@ -17,6 +16,7 @@ import {
 } from '@backprop/core';
 import { type DataSet, epochBatches, fillInputs, fillTargets } from '@backprop/data';
 import onnxProto from 'onnx-proto';
+import type * as ort from 'onnxruntime-common';
 import { decodeModel } from './onnx/builder.js';
 import {
   debugGraph,
@@ -29,7 +29,7 @@ import {
   velocityNames,
 } from './onnx/graphs.js';
 import { depth, type ParamNames, paramInputNames, type SgdFeatures } from './onnx/network.js';
-import { createSession, ort, type Provider } from './runtime.js';
+import { type OnnxRuntime, type Provider, runtimeLabel, type SessionOptions } from './ort.js';
 
 /**
  * How training runs:
@@ -73,7 +73,7 @@ type Session = ort.InferenceSession;
  * options and the model. When the last backend using one is disposed it is kept among the
  * {@link IDLE_SESSIONS} most recently idle, and released when it falls out of those.
  */
-const shared = new Map<string, { readonly session: Promise<Session>; users: number }>();
+const shared = new Map<string, { readonly model: Uint8Array; readonly session: Promise<Session>; users: number }>();
 /** Sessions no backend uses, oldest first, kept for the next backend of their structure. */
 const idle = new Map<string, Promise<Session>>();
 /** How many unused sessions are kept. */
@@ -88,8 +88,25 @@ function withoutSizes(model: Uint8Array): Uint8Array {
   return onnxProto.onnx.ModelProto.encode(m).finish();
 }
 
-const f32 = (data: Float32Array, dims: readonly number[]) => new ort.Tensor('float32', data, dims);
-const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
+/**
+ * A 64-bit FNV-1a digest of a model, as the key of {@link shared} (`node:crypto` is not used:
+ * this module runs in the browser too); the bytes are compared as well on a hit.
+ */
+function digest(bytes: Uint8Array): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < bytes.length; i++) {
+    h1 = Math.imul(h1 ^ bytes[i]!, 0x01000193);
+    h2 = Math.imul(h2 ^ bytes[i]!, 0x811c9dc5) ^ (h1 >>> 7);
+  }
+  return `${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}-${bytes.length}`;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 function toF64(t: ort.Tensor): Float64Array {
   return Float64Array.from(t.data as Float32Array);
@@ -107,9 +124,10 @@ interface ResidentData {
 
 /**
  * The network on ONNX Runtime in float32: forward, backprop and SGD as ONNX graphs built from
- * the spec (see `onnx/graphs.ts`), run on one execution provider with CPU fallback forbidden
- * for GPU providers. Parameters live in ORT tensors between steps. It hands over its momentum
- * velocity ({@link VelocityAccess}), so runs with momentum can be checkpointed and resumed.
+ * the spec (see `onnx/graphs.ts`), run on one execution provider of the runtime it is given
+ * (onnxruntime-node or onnxruntime-web: {@link OnnxRuntime}) with CPU fallback forbidden for GPU
+ * providers. Parameters live in ORT tensors between steps. It hands over its momentum velocity
+ * ({@link VelocityAccess}), so runs with momentum can be checkpointed and resumed.
  */
 export class OnnxBackend implements Backend, VelocityAccess {
   readonly dtype = 'float32' as const;
@@ -129,12 +147,24 @@ export class OnnxBackend implements Backend, VelocityAccess {
   private readonly resident = new WeakMap<DataSet, ResidentData>();
   private readonly residentTensors: ort.Tensor[] = [];
 
+  /** A float32 tensor of the runtime (each runtime accepts only tensors of its own `Tensor` class). */
+  private readonly f32: (data: Float32Array, dims: readonly number[]) => ort.Tensor;
+  private readonly scalar: (v: number) => ort.Tensor;
+
   private constructor(
+    readonly runtime: OnnxRuntime,
     readonly name: string,
     readonly provider: Provider,
     readonly spec: NetworkSpec,
     options: OnnxBackendOptions,
   ) {
+    if (!runtime.providers.includes(provider))
+      throw new RangeError(
+        `${name}: ${runtimeLabel(runtime)} has no ${provider} execution provider (it has ${runtime.providers.join(', ')})`,
+      );
+    const { Tensor } = runtime.ort;
+    this.f32 = (data, dims) => new Tensor('float32', data, dims);
+    this.scalar = (v) => new Tensor('float32', Float32Array.of(v), []);
     this.device = provider;
     this.mode = options.mode ?? 'fast';
     if (this.mode !== 'fast' && this.mode !== 'naive')
@@ -154,21 +184,25 @@ export class OnnxBackend implements Backend, VelocityAccess {
     this.outNames = nextParamNames(spec);
   }
 
-  /** A backend on `provider` holding `params`; fails (with ORT's reason) when the provider cannot start. */
+  /**
+   * A backend on `provider` of `runtime` (e.g. `ortNode` from `@backprop/gpu`, `ortWeb` from
+   * `@backprop/gpu/web`) holding `params`; fails (with ORT's reason) when the provider cannot start.
+   */
   static async create(
+    runtime: OnnxRuntime,
     name: string,
     provider: Provider,
     spec: NetworkSpec,
     params: Params,
     options: OnnxBackendOptions = {},
   ): Promise<OnnxBackend> {
-    const b = new OnnxBackend(name, provider, spec, options);
+    const b = new OnnxBackend(runtime, name, provider, spec, options);
     await b.session('forward'); // start the provider now, so that an unavailable one fails here
     await b.setParams(params);
     return b;
   }
 
-  /** Parameters stay on the device only for WebGPU in fast mode (the only provider with device tensors in onnxruntime-node). */
+  /** Parameters stay on the device only for WebGPU in fast mode (the only provider here with device tensors). */
   private get keepOnDevice(): boolean {
     return this.provider === 'webgpu' && this.mode === 'fast';
   }
@@ -181,7 +215,7 @@ export class OnnxBackend implements Backend, VelocityAccess {
     const [kind, arg] = key.replace(/\+.*$/, '').split(':');
     const features: SgdFeatures = { momentum: key.includes('+mom'), weightDecay: key.includes('+wd') };
     let model: Uint8Array;
-    let extra: Partial<ort.InferenceSession.SessionOptions> = {};
+    let extra: Partial<SessionOptions> = {};
     const deviceParams = (withVelocity: boolean): Record<string, ort.Tensor.DataLocation> => {
       const loc: Record<string, ort.Tensor.DataLocation> = {};
       for (const n of [...this.outNames.weights, ...this.outNames.biases]) loc[n] = 'gpu-buffer';
@@ -221,12 +255,14 @@ export class OnnxBackend implements Backend, VelocityAccess {
     }
     if (this.intraOpThreads !== undefined) extra = { ...extra, intraOpNumThreads: this.intraOpThreads };
     const general = withoutSizes(model);
-    const id = `${this.provider} ${JSON.stringify(extra)} ${createHash('sha256').update(general).digest('hex')}`;
+    let id = `${runtimeLabel(this.runtime)} ${this.provider} ${JSON.stringify(extra)} ${digest(general)}`;
     let entry = shared.get(id);
+    // A digest shared by different bytes (never seen, but possible) gets a key of its own.
+    while (entry && !sameBytes(entry.model, general)) entry = shared.get((id += '+'));
     idle.delete(id);
     if (!entry) {
-      const session = createSession(general, this.provider, extra, key);
-      entry = { session, users: 0 };
+      const session = this.runtime.createSession(general, this.provider, extra, key);
+      entry = { model: general, session, users: 0 };
       shared.set(id, entry);
       session.catch(() => shared.delete(id));
     }
@@ -252,8 +288,8 @@ export class OnnxBackend implements Backend, VelocityAccess {
       const m = this.spec.sizes[l - 1]!;
       if (params.weights[l - 1]!.length !== n * m || params.biases[l - 1]!.length !== n)
         throw new RangeError(`${this.name}: W${l} must be ${n}×${m} and b${l} length ${n}`);
-      next[this.inNames.weights[l - 1]!] = f32(Float32Array.from(params.weights[l - 1]!), [n, m]);
-      next[this.inNames.biases[l - 1]!] = f32(Float32Array.from(params.biases[l - 1]!), [n]);
+      next[this.inNames.weights[l - 1]!] = this.f32(Float32Array.from(params.weights[l - 1]!), [n, m]);
+      next[this.inNames.biases[l - 1]!] = this.f32(Float32Array.from(params.biases[l - 1]!), [n]);
     }
     this.replaceParams(next);
     this.disposeFeeds(this.velocity);
@@ -316,8 +352,8 @@ export class OnnxBackend implements Backend, VelocityAccess {
           throw new RangeError(
             `${this.name}: the velocity of W${l} must be ${n}×${m} and of b${l} length ${n}`,
           );
-        next[v.weights[l - 1]!] = f32(Float32Array.from(velocity.weights[l - 1]!), [n, m]);
-        next[v.biases[l - 1]!] = f32(Float32Array.from(velocity.biases[l - 1]!), [n]);
+        next[v.weights[l - 1]!] = this.f32(Float32Array.from(velocity.weights[l - 1]!), [n, m]);
+        next[v.biases[l - 1]!] = this.f32(Float32Array.from(velocity.biases[l - 1]!), [n]);
       }
     }
     this.disposeFeeds(this.velocity);
@@ -329,7 +365,10 @@ export class OnnxBackend implements Backend, VelocityAccess {
     if (x.length < size * n0)
       throw new RangeError(`${this.name}: x holds ${x.length} values, fewer than ${size}×${n0}`);
     const x32 = Float32Array.from(x.subarray(0, size * n0));
-    const out = await (await this.session('forward')).run({ x: f32(x32, [size, n0]), ...this.paramFeeds() });
+    const out = await (await this.session('forward')).run({
+      x: this.f32(x32, [size, n0]),
+      ...this.paramFeeds(),
+    });
     const zs: Float64Array[] = [];
     const activations: Float64Array[] = [Float64Array.from(x32)];
     for (let l = 1; l <= this.L; l++) {
@@ -343,9 +382,9 @@ export class OnnxBackend implements Backend, VelocityAccess {
     const n0 = this.spec.sizes[0]!;
     const nL = this.spec.sizes[this.L]!;
     return {
-      x: f32(Float32Array.from(batch.x.subarray(0, batch.size * n0)), [batch.size, n0]),
-      y: f32(Float32Array.from(batch.y.subarray(0, batch.size * nL)), [batch.size, nL]),
-      inv_m: scalar(1 / batch.size),
+      x: this.f32(Float32Array.from(batch.x.subarray(0, batch.size * n0)), [batch.size, n0]),
+      y: this.f32(Float32Array.from(batch.y.subarray(0, batch.size * nL)), [batch.size, nL]),
+      inv_m: this.scalar(1 / batch.size),
     };
   }
 
@@ -384,18 +423,18 @@ export class OnnxBackend implements Backend, VelocityAccess {
 
   /** The hyper-parameter and velocity feeds of a train graph. */
   private sgdFeeds(sgd: SgdOptions, f: SgdFeatures): Feeds {
-    const feeds: Feeds = { eta: scalar(sgd.eta) };
-    if (f.weightDecay) feeds.lambda = scalar(sgd.weightDecay!);
+    const feeds: Feeds = { eta: this.scalar(sgd.eta) };
+    if (f.weightDecay) feeds.lambda = this.scalar(sgd.weightDecay!);
     if (f.momentum) {
-      feeds.mu = scalar(sgd.momentum!);
+      feeds.mu = this.scalar(sgd.momentum!);
       if (!this.velocity) {
         this.velocity = {};
         const v = velocityNames(this.spec);
         for (let l = 1; l <= this.L; l++) {
           const n = this.spec.sizes[l]!;
           const m = this.spec.sizes[l - 1]!;
-          this.velocity[v.weights[l - 1]!] = f32(new Float32Array(n * m), [n, m]);
-          this.velocity[v.biases[l - 1]!] = f32(new Float32Array(n), [n]);
+          this.velocity[v.weights[l - 1]!] = this.f32(new Float32Array(n * m), [n, m]);
+          this.velocity[v.biases[l - 1]!] = this.f32(new Float32Array(n), [n]);
         }
       }
       Object.assign(feeds, this.velocity);
@@ -471,7 +510,7 @@ export class OnnxBackend implements Backend, VelocityAccess {
           : undefined;
       const res = gathered ? undefined : await this.residentData(data);
       const order = new Int32Array(this.stepsPerRun * B);
-      const invM = scalar(1 / B);
+      const invM = this.scalar(1 / B);
       // The batches are consecutive slices of one permutation, so K steps' indices are one contiguous run.
       const perm = batches[0]!;
       const permAll = new Uint32Array(perm.buffer, perm.byteOffset, full * B);
@@ -491,8 +530,8 @@ export class OnnxBackend implements Backend, VelocityAccess {
           fillTargets(data, rows, gathered.y);
           for (let i = 0; i < k * B; i++) idx[i] = i;
           dataFeeds = {
-            data_x: f32(gathered.x.subarray(0, k * B * n0), [k * B, n0]),
-            data_y: f32(gathered.y.subarray(0, k * B * nL), [k * B, nL]),
+            data_x: this.f32(gathered.x.subarray(0, k * B * n0), [k * B, n0]),
+            data_y: this.f32(gathered.y.subarray(0, k * B * nL), [k * B, nL]),
           };
         } else {
           idx.set(permAll.subarray(done * B, (done + k) * B));
@@ -500,7 +539,7 @@ export class OnnxBackend implements Backend, VelocityAccess {
         }
         const feeds: Feeds = {
           ...dataFeeds,
-          order: new ort.Tensor('int32', idx, [k, B]),
+          order: new this.runtime.ort.Tensor('int32', idx, [k, B]),
           inv_m: invM,
           ...this.sgdFeeds(options, f),
           ...this.paramFeeds(),
@@ -537,7 +576,7 @@ export class OnnxBackend implements Backend, VelocityAccess {
     for (let i = 0; i < x.length; i++) x[i] = data.features[i]! * s;
     const y = new Float32Array(data.count * data.classes);
     for (let i = 0; i < data.count; i++) y[i * data.classes + data.labels[i]!] = 1;
-    let res: ResidentData = { x: f32(x, [data.count, n0]), y: f32(y, [data.count, data.classes]) };
+    let res: ResidentData = { x: this.f32(x, [data.count, n0]), y: this.f32(y, [data.count, data.classes]) };
     if (this.provider === 'webgpu') {
       const upX = await (await this.session(`upload:${n0}`)).run({ host: res.x });
       const upY = await (await this.session(`upload:${data.classes}`)).run({ host: res.y });

@@ -7,6 +7,7 @@ export {
   probeProvider,
   registerOnnxBackends,
 } from './entries.js';
+export { type RuntimeEntrySpec, runtimeEntry } from './entry.js';
 export { exportOnnx, writeOnnx } from './export.js';
 export {
   type AttrValue,
@@ -37,6 +38,14 @@ export {
   sgdNodes,
 } from './onnx/network.js';
 export {
+  type OnnxRuntime,
+  type Ort,
+  type Provider,
+  runtimeLabel,
+  type SessionOptions,
+  sessionOptions,
+} from './ort.js';
+export {
   EP_NAMES,
   nodeProviders,
   type PlacedProvider,
@@ -47,6 +56,7 @@ export {
   profilingOptions,
   watchPlacement,
 } from './placement.js';
+export { ortMessage, probeRuntime } from './probe.js';
 export {
   bindingDir,
   bindingLibraries,
@@ -54,6 +64,7 @@ export {
   createSession,
   cudaLibrariesMissing,
   ensureRuntimeDir,
+  type NodeProvider,
+  ortNode,
   ortVersion,
-  type Provider,
 } from './runtime.js';

@@ -1,11 +1,15 @@
+// onnxruntime-node: the native ONNX Runtime for onnx-cpu, onnx-webgpu and onnx-cuda, with what
+// only Node has (the binding's folder, CUDA provider libraries, Dawn's runtime directory, the
+// placement check). The runtime-neutral parts are in `ort.ts`; onnxruntime-web is in `web.ts`.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { type OnnxRuntime, type Provider, type SessionOptions, sessionOptions } from './ort.js';
 import { placementSettings, profilingOptions, watchPlacement } from './placement.js';
 
-/** The ONNX Runtime execution providers the backends run on. */
-export type Provider = 'cpu' | 'webgpu' | 'cuda';
+/** The execution providers of onnxruntime-node that the backends run on. */
+export type NodeProvider = Extract<Provider, 'cpu' | 'webgpu' | 'cuda'>;
 
 export { ort };
 
@@ -47,6 +51,7 @@ export function cudaLibrariesMissing(): string | undefined {
 /**
  * Dawn (the WebGPU implementation inside ONNX Runtime) needs XDG_RUNTIME_DIR; when it is not
  * set, use a private folder under /tmp rather than fail.
+ * @internal sessions call it; nothing else needs to
  */
 export function ensureRuntimeDir(): void {
   if (process.env.XDG_RUNTIME_DIR) return;
@@ -54,20 +59,6 @@ export function ensureRuntimeDir(): void {
   const dir = `/tmp/xdg-runtime-${uid}`;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   process.env.XDG_RUNTIME_DIR = dir;
-}
-
-/** Session options for `provider`: GPU providers may not fall back to the CPU. */
-export function sessionOptions(
-  provider: Provider,
-  extra: Partial<ort.InferenceSession.SessionOptions> = {},
-): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: [provider],
-    logSeverityLevel: 3,
-    // No silent CPU fallback: a node the provider cannot run fails session creation.
-    extra: { session: { disable_cpu_ep_fallback: provider === 'cpu' ? '0' : '1' } },
-    ...extra,
-  };
 }
 
 /**
@@ -78,8 +69,8 @@ export function sessionOptions(
  */
 export async function createSession(
   model: Uint8Array,
-  provider: Provider,
-  extra: Partial<ort.InferenceSession.SessionOptions> = {},
+  provider: NodeProvider,
+  extra: Partial<SessionOptions> = {},
   graph = 'graph',
 ): Promise<ort.InferenceSession> {
   if (provider === 'webgpu') ensureRuntimeDir();
@@ -101,3 +92,23 @@ export async function createSession(
     throw e;
   }
 }
+
+/** onnxruntime-node as the backends' runtime: the default of onnx-cpu, onnx-webgpu and onnx-cuda. */
+export const ortNode: OnnxRuntime = Object.freeze({
+  name: 'onnxruntime-node',
+  version: ortVersion(),
+  ort,
+  providers: Object.freeze(['cpu', 'webgpu', 'cuda'] as const),
+  async createSession(
+    model: Uint8Array,
+    provider: Provider,
+    extra?: Partial<SessionOptions>,
+    graph?: string,
+  ) {
+    if (provider === 'wasm')
+      throw new RangeError(
+        'onnxruntime-node has no wasm execution provider (that is onnxruntime-web: ortWeb from @backprop/gpu/web)',
+      );
+    return createSession(model, provider, extra, graph);
+  },
+});

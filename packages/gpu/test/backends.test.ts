@@ -7,7 +7,7 @@ import {
 } from '@backprop/core';
 import { epochBatches, Rng } from '@backprop/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnnxBackend, onnxCpuEntry, onnxWebgpuEntry } from '../src/index.js';
+import { OnnxBackend, onnxCpuEntry, onnxWebgpuEntry, ortNode } from '../src/index.js';
 import { maxRelParams, relErr, stripes, usable } from './helpers.js';
 
 // Cross-check against the float64 reference (separate from conformance, which checks each
@@ -99,7 +99,10 @@ for (const entry of [onnxCpuEntry, onnxWebgpuEntry]) {
         ] as const;
         for (const [key, opts] of variants) {
           // 20 full batches + one of 3 at 6 steps per run: runs of 6, 6, 6, 2, then the partial batch alone.
-          const b = await OnnxBackend.create(entry.name, provider, spec, params, { ...opts, stepsPerRun: 6 });
+          const b = await OnnxBackend.create(ortNode, entry.name, provider, spec, params, {
+            ...opts,
+            stepsPerRun: 6,
+          });
           const firsts: number[] = [];
           const e = await b.trainEpoch(data, { ...options, onSteps: (first) => firsts.push(first) });
           results[key] = { costs: e.costs, params: await b.getParams(), batches: e.batches, firsts };

@@ -5,9 +5,12 @@ import {
   createSession,
   cudaLibrariesMissing,
   GraphBuilder,
+  OnnxBackend,
   onnxCudaEntry,
   onnxWebgpuEntry,
+  ortNode,
   probeProvider,
+  probeRuntime,
   registerOnnxBackends,
 } from '../src/index.js';
 import { usable } from './helpers.js';
@@ -22,8 +25,32 @@ describe('registry entries', () => {
     expect(getBackend('onnx-webgpu').dtype).toBe('float32');
   });
 
-  it('the CPU provider is available and says so', async () => {
-    expect(await probeProvider('cpu')).toEqual({ available: true, device: 'cpu' });
+  it('the CPU provider is available and says so, with the runtime and its version', async () => {
+    expect(await probeProvider('cpu')).toEqual({
+      available: true,
+      device: 'cpu',
+      version: 'onnxruntime-node 1.29.0',
+    });
+  });
+
+  it('an OnnxBackend on a provider its runtime lacks is refused before any work, naming what the runtime has', async () => {
+    await expect(
+      OnnxBackend.create(
+        ortNode,
+        'x',
+        'wasm',
+        { sizes: [1, 1], activation: 'sigmoid', cost: 'quadratic' },
+        {
+          weights: [Float64Array.of(0)],
+          biases: [Float64Array.of(0)],
+        },
+      ),
+    ).rejects.toThrow('x: onnxruntime-node 1.29.0 has no wasm execution provider (it has cpu, webgpu, cuda)');
+    expect(await probeRuntime(ortNode, 'wasm', 'use ort-web-wasm')).toEqual({
+      available: false,
+      reason:
+        'onnxruntime-node 1.29.0 has no wasm execution provider (it has cpu, webgpu, cuda); use ort-web-wasm',
+    });
   });
 
   it('onnx-cuda is decided by the provider library and a real session, and an unavailable one says why and how in one line', async () => {

@@ -13,7 +13,13 @@ import {
   writeCheckpoint,
 } from '@backprop/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OnnxBackend, type OnnxBackendOptions, onnxCpuEntry, onnxWebgpuEntry } from '../src/index.js';
+import {
+  OnnxBackend,
+  type OnnxBackendOptions,
+  onnxCpuEntry,
+  onnxWebgpuEntry,
+  ortNode,
+} from '../src/index.js';
 import { maxRelParams, relErr, stripes, usable } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'backprop-gpu-epoch-'));
@@ -37,7 +43,7 @@ for (const entry of [onnxCpuEntry, onnxWebgpuEntry]) {
       ? expect(Array.from(a)).toEqual(Array.from(b))
       : expect(relErr(a, b)).toBeLessThan(1e-6);
   const open = (options: OnnxBackendOptions, params = initParams(spec, 4)) =>
-    OnnxBackend.create(entry.name, provider, spec, params, { stepsPerRun: 6, ...options });
+    OnnxBackend.create(ortNode, entry.name, provider, spec, params, { stepsPerRun: 6, ...options });
 
   describe.skipIf(!u.run)(
     `${entry.name}: startStep, betweenSteps, pauseEvery${u.run ? '' : ` (skipped: ${u.reason})`}`,

@@ -16,7 +16,7 @@ import {
   profilingOptions,
   watchPlacement,
 } from '../src/index.js';
-import { ort } from '../src/runtime.js';
+import { ort, ortNode } from '../src/runtime.js';
 
 const spec: NetworkSpec = { sizes: [6, 4, 3], activation: 'sigmoid', cost: 'quadratic' };
 
@@ -131,7 +131,9 @@ describe('BACKPROP_PLACEMENT_LOG on onnx-cpu', () => {
       featureScale: 1,
       labels: Uint8Array.from({ length: count }, (_, i) => i % 3),
     });
-    const b = await OnnxBackend.create('onnx-cpu', 'cpu', spec, initParams(spec, 1), { stepsPerRun: 4 });
+    const b = await OnnxBackend.create(ortNode, 'onnx-cpu', 'cpu', spec, initParams(spec, 1), {
+      stepsPerRun: 4,
+    });
     try {
       const { costs } = await b.trainEpoch(data, { batchSize: 6, eta: 0.5, seed: 2, lastBatch: 'keep' });
       expect(costs.length).toBe(7);

@@ -50,7 +50,13 @@ export interface StdioEngineOptions extends EngineProcessOptions {
 
 /** Whether an engine starts here (the shape of the conformance registry's `Availability`). */
 export type EngineAvailability =
-  | { readonly available: true; readonly device: string; readonly capabilities: readonly Capability[] }
+  | {
+      readonly available: true;
+      readonly device: string;
+      readonly capabilities: readonly Capability[];
+      /** The engine's name and version from its handshake, e.g. "torch 1.13.0 (NumPy 1.24.2, Python 3.11.2)". */
+      readonly version: string;
+    }
   | { readonly available: false; readonly reason: string };
 
 /**
@@ -109,11 +115,16 @@ export class StdioEngine {
     return this.options.name ?? this.first?.engine.name ?? this.argv.join(' ');
   }
 
-  /** Start the engine for real and say whether it runs, with its device and capabilities, or why not (one line and its stderr). */
+  /** Start the engine for real and say whether it runs, with its device, capabilities and version, or why not (one line and its stderr). */
   async probe(): Promise<EngineAvailability> {
     try {
       const h = await this.start();
-      return { available: true, device: h.device ?? 'stdio', capabilities: h.capabilities };
+      return {
+        available: true,
+        device: h.device ?? 'stdio',
+        capabilities: h.capabilities,
+        version: `${h.engine.name} ${h.engine.version}`,
+      };
     } catch (e) {
       return { available: false, reason: (e as Error).message };
     }

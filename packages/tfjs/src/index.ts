@@ -35,7 +35,12 @@ export async function probeTfjs(kind: TfjsKind): Promise<Availability> {
         available: false,
         reason: `TF.js '${kind}' ran, but its gradient of σ at 0 is ${g}, not 0.25`,
       };
-    return { available: true, device: kind, capabilities: TFJS_CAPABILITIES };
+    return {
+      available: true,
+      device: kind,
+      capabilities: TFJS_CAPABILITIES,
+      version: `TensorFlow.js ${tf.version.tfjs}`,
+    };
   } catch (e) {
     return { available: false, reason: (e as Error).message };
   }

@@ -40,7 +40,7 @@ export const TORCH_PYTHON_ENV = 'BACKPROP_TORCH_PYTHON';
 export interface TorchEntryOptions extends Pick<StdioEngineOptions, 'timeouts' | 'onMessage'> {
   /** Interpreters to try, in order (default: BACKPROP_TORCH_PYTHON alone, else python3, /usr/bin/python3, python). */
   readonly pythons?: readonly string[];
-  /** torch.set_num_threads in the engine (default 1). */
+  /** torch.set_num_threads in the engine (default: BACKPROP_TORCH_THREADS, else 1). */
   readonly threads?: number;
 }
 
@@ -63,7 +63,14 @@ export function torchEntry(dtype: Dtype, options: TorchEntryOptions = {}): Backe
       const tried: string[] = [];
       for (const python of options.pythons ?? pythonCandidates(TORCH_PYTHON_ENV)) {
         const engine = new StdioEngine(
-          [python, TORCH_ENGINE, '--dtype', dtype, '--threads', String(options.threads ?? 1)],
+          // Without `threads`, the engine reads BACKPROP_TORCH_THREADS (default 1).
+          [
+            python,
+            TORCH_ENGINE,
+            '--dtype',
+            dtype,
+            ...(options.threads !== undefined ? ['--threads', String(options.threads)] : []),
+          ],
           {
             name,
             env: { PYTHONPATH: [PYTHON_DIR, process.env.PYTHONPATH].filter(Boolean).join(delimiter) },
@@ -95,7 +102,11 @@ export function torchEntry(dtype: Dtype, options: TorchEntryOptions = {}): Backe
     async probe(): Promise<Availability> {
       const f = await find();
       if ('reason' in f) return { available: false, reason: f.reason };
-      return f.engine.probe();
+      const a = await f.engine.probe();
+      // The engine names itself after the backend; the version that matters is PyTorch's.
+      return a.available && f.engine.hello
+        ? { ...a, version: `PyTorch ${f.engine.hello.engine.version}` }
+        : a;
     },
     async create(spec: NetworkSpec, params: Params, options: BackendOptions = {}) {
       checkBackendOptions(entry, options);

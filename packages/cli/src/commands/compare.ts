@@ -1,26 +1,35 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { type RunFile, RunFileError, readRunFile, writeFileAtomic } from '@backprop/core';
-import { type Command, parseFlags, UsageError } from '../args.js';
 import { curvesSpec, type EpochRow, renderSvg, type StepRow, svgToPng } from '../charts.js';
+import { type Command, UsageError } from '../command.js';
+import { helpText, parseFlags, text, texts } from '../flags.js';
 
-const HELP = `backprop compare RUN.json [RUN.json ...] [--out FILE]...
+/** The flags of `backprop compare`. */
+const FLAGS = {
+  out: texts({
+    section: 'Flags',
+    placeholder: 'FILE',
+    help: 'write the chart; the extension picks the format: .svg (vector image) or .png (raster image), both open without a browser, or .html (a self-contained page: table, configurations and the chart inline); repeat for several',
+  }),
+  title: text({ section: 'Flags', help: 'the chart title', defaultText: "the runs' network and data" }),
+} as const;
 
-Overlay the training curves of run files (written by 'backprop train'): mini-batch cost against
+const HELP = helpText(
+  {
+    usage: 'backprop compare RUN.json [RUN.json ...] [--out FILE]...',
+    description: `Overlay the training curves of run files (written by 'backprop train'): mini-batch cost against
 step and against wall time, accuracy against epoch and against wall time. Prints a table:
 backend, device, final test accuracy, seconds per epoch, and the largest divergence of each
-curve from the FIRST run (|Δcost| over the steps both logged, |Δaccuracy| over the epochs).
-
-Flags:
-  --out FILE     write the chart; the extension picks the format, repeat for several:
-                   .svg  vector image      .png  raster image (both open without a browser)
-                   .html self-contained page: table, configurations and the chart inline
-  --title TEXT   chart title (default: the runs' network and data)
-
-Example:
-  backprop train --backend reference --epochs 3 --out runs/reference.json
+curve from the FIRST run (|Δcost| over the steps both logged, |Δaccuracy| over the epochs).`,
+    after: {
+      Example: `  backprop train --backend reference --epochs 3 --out runs/reference.json
   backprop train --backend onnx-cpu  --epochs 3 --out runs/onnx-cpu.json
-  backprop compare runs/reference.json runs/onnx-cpu.json --out compare.png --out compare.html`;
+  backprop compare runs/reference.json runs/onnx-cpu.json --out compare.png --out compare.html`,
+    },
+  },
+  FLAGS,
+);
 
 /** A run file with the label it gets in the table and the legend. */
 export interface LabelledRun {
@@ -259,18 +268,16 @@ ${configs}
 `;
 }
 
+/** `backprop compare`. */
 export const command: Command = {
   summary: 'overlay the curves of run files; table of accuracy, speed and divergence; SVG/PNG/HTML chart',
   help: HELP,
+  flags: FLAGS,
   async run(argv) {
-    const { values, positionals } = parseFlags(
-      argv,
-      { out: { type: 'string', multiple: true }, title: { type: 'string' } },
-      true,
-    );
+    const { values, positionals } = parseFlags(argv, FLAGS, { positionals: true });
     if (positionals.length === 0)
       throw new UsageError('give at least one run file (written by backprop train --out RUN.json)');
-    const outs = values.out ?? [];
+    const outs = values.out;
     for (const o of outs)
       if (!['.svg', '.png', '.html'].includes(extname(o).toLowerCase()))
         throw new UsageError(`--out ${o}: the extension must be .svg, .png or .html`);

@@ -19,85 +19,120 @@ import {
   selectClauses,
 } from '@backprop/conformance';
 import { writeFileAtomic } from '@backprop/core';
-import { type Command, choiceFlag, integerFlag, parseFlags, UsageError } from '../args.js';
-import { registerBackends } from '../backends.js';
+import { missingNote, registerBackends } from '../backends.js';
+import { type Command, UsageError } from '../command.js';
+import { choice, helpText, integer, parseFlags, text, texts, toggle } from '../flags.js';
 
-const HELP = `backprop conformance [--backend NAME ... | --engine "CMD ARGS" ... | --load FILE ...] [--seed S] [--runs N]
-                     [--report table|json|junit|md] [--out FILE]
+/** The flags of `backprop conformance`. */
+const FLAGS = {
+  backend: texts({
+    section: 'What to check',
+    placeholder: 'NAME',
+    help: 'a registered backend; repeat for several (default: every registered one, unless --engine or --load is given)',
+  }),
+  engine: texts({
+    section: 'What to check',
+    placeholder: '"CMD"',
+    help: 'an engine of your own: a program speaking the engine protocol on its stdin and stdout (docs/protocol.md), e.g. --engine "python3 my_net.py"; repeatable',
+  }),
+  load: texts({
+    section: 'What to check',
+    placeholder: 'FILE',
+    help: 'a JavaScript module whose default export is a BackendEntry or a factory (spec, params) => Backend; repeatable',
+  }),
+  require: texts({
+    section: 'What to check',
+    placeholder: 'NAME',
+    help: 'fail (exit 1) if NAME is unavailable; repeatable. BACKPROP_REQUIRE_BACKENDS (comma-separated) in the environment adds to these',
+  }),
+  clause: texts({
+    section: 'What to check',
+    placeholder: 'ID',
+    help: "only this clause, or a prefix such as 'act' or 'cost'; repeatable",
+  }),
+  family: texts({
+    section: 'What to check',
+    placeholder: 'ID',
+    help: 'only this case family (small, wide, batch, deep, saturated, mnist, fixture; see docs/spec.md#case-families); repeatable. Default: all',
+  }),
+  seed: integer({
+    section: 'Cases',
+    placeholder: 'S',
+    help: 'fast-check seed: the same seed gives the same cases',
+    default: 1,
+    min: 0,
+  }),
+  runs: integer({ section: 'Cases', help: 'random cases per clause and family (fewer for the larger families), plus the fixed cases', default: 20 }),
+  report: choice<ReportFormat, ReportFormat>(REPORT_FORMATS, {
+    section: 'Report',
+    placeholder: 'FORMAT',
+    help: 'the report',
+    meanings: { junit: 'JUnit XML for CI', md: 'Markdown' },
+    default: 'table',
+  }),
+  out: text({
+    section: 'Report',
+    placeholder: 'FILE',
+    help: 'write the report there (the table is still printed); without it the report goes to standard output',
+  }),
+  list: toggle({
+    section: 'Other modes',
+    help: 'list the backends (and any --engine or --load target): name, dtype, description, engine version, availability and the reason if unavailable',
+  }),
+  mutants: toggle({
+    section: 'Other modes',
+    help: 'run the deliberately wrong backends instead and print the mutation score (each mutant against the clause it targets)',
+  }),
+  matrix: toggle({ section: 'Other modes', help: 'with --mutants: each mutant against every clause' }),
+} as const;
 
-Hold backends to the formulas of docs/spec.md, clause by clause (net.shape, fwd.*, act.*, cost.*,
+const HELP = helpText(
+  {
+    usage: `backprop conformance [--backend NAME ... | --engine "CMD ARGS" ... | --load FILE ...] [--seed S] [--runs N]
+                     [--report table|json|junit|md] [--out FILE]`,
+    description: `Hold backends to the formulas of docs/spec.md, clause by clause (net.shape, fwd.*, act.*, cost.*,
 chain.*, bp1–bp4, grad.mean, sgd.*, lin.collapse). Each clause recomputes its formula in float64
 from the quantities the backend itself reports (z, a, δ, gradients, parameters before and after a
 step) on random small cases from fast-check and on the 784-16-16-10 network with a real MNIST
-batch. A failure is shrunk to a minimal counterexample, which is printed.
-
-Flags:
-  --backend NAME   a registered backend; repeat for several (default: every registered one,
-                   unless --engine or --load is given)
-  --engine "CMD"   an engine of your own: a program speaking the engine protocol on its stdin and
-                   stdout (docs/protocol.md), e.g. --engine "python3 my_net.py"; repeatable
-  --load FILE      a JavaScript module whose default export is a BackendEntry or a factory
-                   (spec, params) => Backend; repeatable
-  --require NAME   fail (exit 1) if NAME is unavailable; repeatable. BACKPROP_REQUIRE_BACKENDS
-                   (comma-separated) in the environment adds to these
-  --clause ID      only this clause, or a prefix such as 'act' or 'cost'; repeatable
-  --family ID      only this case family (small, wide, batch, deep, saturated, mnist, fixture;
-                   see docs/spec.md#case-families); repeatable. Default: all
-  --seed S         fast-check seed (default 1): the same seed gives the same cases
-  --runs N         random cases per clause and family (default 20, fewer for the larger
-                   families), plus the fixed cases
-  --report FORMAT  table (default), json, junit (JUnit XML for CI) or md (Markdown)
-  --out FILE       write the report there (the table is still printed); without it the report
-                   goes to standard output
-  --list           list the backends: name, dtype, availability and the reason if unavailable
-  --mutants        run the deliberately wrong backends instead and print the mutation score
-                   (each mutant against the clause it targets; with --matrix against every clause)
-
-Exit status: 0 when every clause passes on every available backend; 1 on any failure, or when a
-required backend (or an --engine or --load target) is unavailable; 2 for a usage error. A clause
-needing what a backend lacks (its capabilities) is "n/a": not applicable, never passed. A
-backend's expectations (known failures it declares, each with its reason) are shown: an expected
-failure is "xfail" and does not fail the run; one that passes is stale and does.
-
-Examples:
-  backprop conformance
+batch. A failure is shrunk to a minimal counterexample, which is printed.`,
+    after: {
+      'Exit status': `  0 when every clause passes on every available backend; 1 on any failure, or when a required
+  backend (or an --engine or --load target) is unavailable; 2 for a usage error. A clause needing
+  what a backend lacks (its capabilities) is "n/a": not applicable, never passed. A backend's
+  expectations (known failures it declares, each with its reason) are shown: an expected failure
+  is "xfail" and does not fail the run; one that passes is stale and does.`,
+      Examples: `  backprop conformance
   backprop conformance --backend reference --backend onnx-cpu --report junit --out conformance.xml
   BACKPROP_REQUIRE_BACKENDS=onnx-cuda backprop conformance --backend onnx-cuda
   backprop conformance --clause bp2 --runs 200 --seed 42
   backprop conformance --backend onnx-cpu --family wide --family saturated
   backprop conformance --engine "python3 my_net.py" --require my-net
-  backprop conformance --load ./my-backend.mjs`;
+  backprop conformance --load ./my-backend.mjs`,
+    },
+  },
+  FLAGS,
+);
 
-const FLAGS = {
-  backend: { type: 'string', multiple: true },
-  require: { type: 'string', multiple: true },
-  clause: { type: 'string', multiple: true },
-  family: { type: 'string', multiple: true },
-  seed: { type: 'string' },
-  runs: { type: 'string' },
-  report: { type: 'string' },
-  out: { type: 'string' },
-  engine: { type: 'string', multiple: true },
-  load: { type: 'string', multiple: true },
-  list: { type: 'boolean' },
-  mutants: { type: 'boolean' },
-  matrix: { type: 'boolean' },
-} as const;
-
-async function listCommand(): Promise<number> {
+async function listCommand(outside: readonly BackendEntry[]): Promise<number> {
   const rows: string[][] = [];
-  for (const e of listBackends()) {
+  for (const e of [...listBackends(), ...outside]) {
     const av = await availability(e);
     rows.push([
       e.name,
       e.dtype,
       e.description,
+      av.available ? (av.version ?? '') : '',
       av.available ? `available (${av.device})` : `unavailable: ${av.reason}`,
     ]);
   }
-  const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
+  const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
   for (const r of rows)
-    console.log(`${r[0]!.padEnd(w[0]!)}  ${r[1]!.padEnd(w[1]!)}  ${r[2]!.padEnd(w[2]!)}  ${r[3]}`);
+    console.log(
+      `${r
+        .slice(0, 4)
+        .map((c, i) => c.padEnd(w[i]!))
+        .join('  ')}  ${r[4]}`,
+    );
   return 0;
 }
 
@@ -120,61 +155,57 @@ async function mutantsCommand(matrix: boolean, seed: number, runs: number): Prom
   return r.outcomes.every((o) => o.targetKilled) ? 0 : 1;
 }
 
+/** `backprop conformance`. */
 export const command: Command = {
   summary: 'check backends clause by clause against the formulas (docs/spec.md)',
   help: HELP,
+  flags: FLAGS,
   async run(argv) {
     const { values } = parseFlags(argv, FLAGS);
-    const seed = integerFlag('seed', values.seed, 1, 0);
-    const runs = integerFlag('runs', values.runs, 20, 1);
-    const format: ReportFormat = choiceFlag('report', values.report, REPORT_FORMATS, 'table');
+    const { seed, runs, report: format } = values;
     let clauses: string[] | undefined;
     try {
-      clauses =
-        values.clause && values.clause.length > 0 ? selectClauses(values.clause).map((c) => c.id) : undefined;
+      clauses = values.clause.length > 0 ? selectClauses(values.clause).map((c) => c.id) : undefined;
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const families = values.family && values.family.length > 0 ? values.family : undefined;
+    const families = values.family.length > 0 ? values.family : undefined;
     for (const f of families ?? [])
       if (!FAMILIES.some((x) => x.id === f))
-        throw new UsageError(
-          `--family: no case family '${f}'; families: ${FAMILIES.map((x) => x.id).join(', ')}`,
-        );
+        throw new UsageError(`--family: no case family '${f}'; families: ${FAMILIES.map((x) => x.id).join(', ')}`);
     const notes = await registerBackends();
-    const onnxNote = notes.get('@backprop/gpu');
-    if (values.list) {
-      for (const note of notes.values()) console.error(`note: backends not registered: ${note}`);
-      return listCommand();
-    }
-    if (values.mutants) return mutantsCommand(values.matrix ?? false, seed, runs);
+    if (values.mutants) return mutantsCommand(values.matrix, seed, runs);
 
     // Outside engines and loaded modules, each under its own name (checked before any work).
     const outside: BackendEntry[] = [];
-    for (const cmd of values.engine ?? []) {
+    for (const cmd of values.engine) {
       try {
         outside.push(await engineEntry(cmd));
       } catch (e) {
         throw new UsageError(`--engine ${JSON.stringify(cmd)}: ${(e as Error).message}`);
       }
     }
-    for (const file of values.load ?? []) {
+    for (const file of values.load) {
       try {
         outside.push(await asEntry(await loadEntry(file)));
       } catch (e) {
         throw new UsageError(`--load ${file}: ${(e as Error).message}`);
       }
     }
+    if (values.list) {
+      for (const note of notes.values()) console.error(`note: backends not registered: ${note}`);
+      return listCommand(outside);
+    }
     const byName = new Map(outside.map((e) => [e.name, e]));
-    const required = [...new Set([...(values.require ?? []), ...requiredBackends()])];
+    const required = [...new Set([...values.require, ...requiredBackends()])];
     const known = new Set([...listBackends().map((e) => e.name), ...byName.keys()]);
-    const explicit = [...(values.backend ?? []), ...byName.keys()];
+    const explicit = [...values.backend, ...byName.keys()];
     const names = explicit.length > 0 ? explicit : [...known];
     for (const n of required) if (!names.includes(n)) names.push(n);
     for (const n of names)
       if (!known.has(n))
         throw new UsageError(
-          `unknown backend '${n}'; registered: ${[...known].join(', ')}${onnxNote ? ` (the ONNX backends are missing: ${onnxNote})` : ''}`,
+          `unknown backend '${n}'; registered: ${[...known].join(', ')}${await missingNote()}`,
         );
 
     const reports: ConformanceReport[] = [];

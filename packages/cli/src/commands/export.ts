@@ -1,13 +1,32 @@
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { createReferenceBackend, loadModel, type Model, ModelFileError } from '@backprop/core';
+import {
+  createReferenceBackend,
+  loadModel,
+  type Model,
+  ModelFileError,
+  writeFileAtomic,
+} from '@backprop/core';
 import { fillInputs, loadMnist, Rng } from '@backprop/data';
-import { type Command, integerFlag, parseFlags, UsageError } from '../args.js';
+import { type Command, UsageError } from '../command.js';
+import { helpText, integer, parseFlags, text } from '../flags.js';
 
-const HELP = `backprop export MODEL.json [--out FILE.onnx] [--check N]
+/** The flags of `backprop export`. */
+const FLAGS = {
+  out: text({
+    section: 'Flags',
+    placeholder: 'FILE',
+    help: 'the .onnx path',
+    defaultText: 'the model path with .json replaced by .onnx',
+  }),
+  check: integer({ section: 'Flags', help: 'inputs to check on (0 skips the check)', default: 1000, min: 0 }),
+} as const;
 
-Write a model file (from 'backprop train') as a self-contained ONNX model (opset 17, the
+const HELP = helpText(
+  {
+    usage: 'backprop export MODEL.json [--out FILE.onnx] [--check N]',
+    description: `Write a model file (from 'backprop train') as a self-contained ONNX model (opset 17, the
 parameters as float32 initializers) that any ONNX runtime can run: input 'input' (batch × n_0,
 features scaled as in training, i.e. pixels / 255), outputs 'output' (a^L, batch × n_L) and
 'label' (the argmax, int64).
@@ -17,17 +36,14 @@ MNIST test images when the network takes 784 inputs and gives 10 outputs, else s
 inputs in [0, 1]) and compare with the float64 reference forward pass: the largest relative
 difference of a^L (float32 rounding, must be < 1e-4) and the predicted labels (must agree
 wherever the reference's top two outputs differ by more than 1e-5).
-Exit code 0 when the check passes, 1 when it does not.
-
-Flags:
-  --out FILE     the .onnx path (default: the model path with .json replaced by .onnx)
-  --check N      inputs to check on (default 1000; 0 skips the check)
-
-Example:
-  backprop train --epochs 1 --out runs/one
-  backprop export runs/one/model.json --out runs/one/model.onnx`;
-
-const FLAGS = { out: { type: 'string' }, check: { type: 'string' } } as const;
+Exit code 0 when the check passes, 1 when it does not.`,
+    after: {
+      Example: `  backprop train --epochs 1 --out runs/one
+  backprop export runs/one/model.json --out runs/one/model.onnx`,
+    },
+  },
+  FLAGS,
+);
 
 /** A tensor of onnxruntime-node (the part the check uses). */
 export interface OrtTensor {
@@ -141,11 +157,13 @@ export async function checkExport(path: string, model: Model, count: number): Pr
   };
 }
 
+/** `backprop export`. */
 export const command: Command = {
   summary: 'write a trained model file as an .onnx model and check it on ONNX Runtime',
   help: HELP,
+  flags: FLAGS,
   async run(argv) {
-    const { values: v, positionals } = parseFlags(argv, FLAGS, true);
+    const { values: v, positionals } = parseFlags(argv, FLAGS, { positionals: true });
     if (positionals.length !== 1)
       throw new UsageError(
         positionals.length === 0
@@ -161,7 +179,7 @@ export const command: Command = {
       throw new UsageError(`MODEL.json: '${modelPath}' is a directory; give its model.json`);
     const out = v.out ?? defaultOnnxPath(modelPath);
     if (!out.endsWith('.onnx')) throw new UsageError(`--out must name a .onnx file, got '${out}'`);
-    const check = integerFlag('check', v.check, 1000, 0);
+    const { check } = v;
     let model: Model;
     try {
       model = loadModel(modelPath);
@@ -172,7 +190,6 @@ export const command: Command = {
       }
       throw e;
     }
-    const { writeFileAtomic } = await import('@backprop/core');
     const { exportOnnx } = await import('@backprop/gpu');
     const bytes = exportOnnx(model.spec, model.params);
     writeFileAtomic(out, bytes);

@@ -1,47 +1,51 @@
 import { existsSync } from 'node:fs';
 import { loadModel, writeFileAtomic } from '@backprop/core';
-import { type Command, choiceFlag, integerFlag, parseFlags, UsageError } from '../args.js';
+import { type Command, UsageError } from '../command.js';
+import { choice, helpText, integer, parseFlags, text, toggle } from '../flags.js';
 import { weightsImage } from '../weights-image.js';
 
-const help = `backprop weights MODEL.json [--out weights.png] [flags]: draw what the network learned
+/** The flags of `backprop weights`. */
+const FLAGS = {
+  out: text({ section: 'Flags', placeholder: 'FILE', help: 'the PNG to write', default: 'weights.png' }),
+  layer: integer({ section: 'Flags', placeholder: 'L', help: 'which weight matrix W^L to draw', default: 1 }),
+  scale: choice(['tile', 'global'] as const, {
+    section: 'Flags',
+    placeholder: 'S',
+    help: 'how weights map to colours',
+    meanings: {
+      tile: 'each tile scaled by its own max |w|; shows each pattern',
+      global: "all tiles by the layer's max |w|; shows which neurons have strong weights",
+    },
+    default: 'tile',
+  }),
+  zoom: integer({ section: 'Flags', help: 'screen pixels per weight', defaultText: '4 for tiles' }),
+  columns: integer({ section: 'Flags', help: 'tiles per row', defaultText: '⌈√n⌉: 4 × 4 for 16 neurons' }),
+  heatmap: toggle({ section: 'Flags', help: 'draw layer 1 as a heat map too' }),
+} as const;
 
-Layer 1 of a network on 28×28 images is drawn as one 28×28 tile per first-layer neuron: tile j
+const HELP = helpText(
+  {
+    usage: 'backprop weights MODEL.json [--out weights.png] [flags]: draw what the network learned',
+    description: `Layer 1 of a network on 28×28 images is drawn as one 28×28 tile per first-layer neuron: tile j
 shows the 784 weights w^1_jk, pixel k for input pixel k. Positive weights are blue, negative
 red-orange, weights near zero black; the bar at the bottom runs from −max |w| through 0 to +max |w|.
 Deeper layers (--layer 2, 3, …) are heat maps of W^l: one row per neuron of layer l, one column
-per neuron of layer l−1.
+per neuron of layer l−1.`,
+    after: { Example: '  backprop weights runs/experiments/noise-model.json --out weights.png' },
+  },
+  FLAGS,
+);
 
-Flags:
-  --out FILE        the PNG to write (default weights.png)
-  --layer L         which weight matrix W^L to draw (default 1)
-  --scale S         tile: each tile scaled by its own max |w| (default; shows each pattern)
-                    global: all tiles by the layer's max |w| (shows which neurons have strong weights)
-  --zoom N          screen pixels per weight (default 4 for tiles)
-  --columns N       tiles per row (default ⌈√n⌉: 4 × 4 for 16 neurons)
-  --heatmap         draw layer 1 as a heat map too
-
-Example:
-  backprop weights runs/experiments/noise-model.json --out weights.png`;
-
+/** `backprop weights`. */
 export const command: Command = {
   summary: "draw each first-layer neuron's weights as a 28×28 tile (or a deeper layer as a heat map)",
-  help,
+  help: HELP,
+  flags: FLAGS,
   async run(argv) {
-    const { values, positionals } = parseFlags(
-      argv,
-      {
-        out: { type: 'string' },
-        layer: { type: 'string' },
-        scale: { type: 'string' },
-        zoom: { type: 'string' },
-        columns: { type: 'string' },
-        heatmap: { type: 'boolean' },
-      },
-      true,
-    );
+    const { values, positionals } = parseFlags(argv, FLAGS, { positionals: true });
     if (positionals.length !== 1)
       throw new UsageError('name one model file, e.g. backprop weights model.json --out weights.png');
-    const layer = integerFlag('layer', values.layer, 1);
+    const { layer } = values;
     if (!existsSync(positionals[0]!))
       throw new UsageError(
         `model file '${positionals[0]}' does not exist; 'backprop train' writes one (model.json)`,
@@ -54,12 +58,12 @@ export const command: Command = {
       );
     const image = weightsImage(model.spec.sizes, model.params, {
       layer,
-      scale: choiceFlag('scale', values.scale, ['tile', 'global'] as const, 'tile'),
-      zoom: values.zoom === undefined ? undefined : integerFlag('zoom', values.zoom, 4),
-      columns: values.columns === undefined ? undefined : integerFlag('columns', values.columns, 4),
-      heatmap: values.heatmap === true,
+      scale: values.scale,
+      zoom: values.zoom,
+      columns: values.columns,
+      heatmap: values.heatmap,
     });
-    const out = values.out ?? 'weights.png';
+    const out = values.out;
     writeFileAtomic(out, image.png);
     const n = model.spec.sizes[layer]!;
     const m = model.spec.sizes[layer - 1]!;

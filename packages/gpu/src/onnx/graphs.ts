@@ -153,7 +153,10 @@ export function stepsGraph(spec: NetworkSpec, features: SgdFeatures, steps: numb
   return g;
 }
 
-/** Identity on the parameters: reads device-resident parameters back into CPU tensors. */
+/**
+ * Identity on the parameters: reads device-resident parameters back into CPU tensors.
+ * @internal the backend's device plumbing
+ */
 export function readbackGraph(spec: NetworkSpec, withVelocity = false): GraphBuilder {
   const g = new GraphBuilder('read_params');
   const groups = [paramInputNames(spec), ...(withVelocity ? [velocityNames(spec)] : [])];
@@ -167,7 +170,10 @@ export function readbackGraph(spec: NetworkSpec, withVelocity = false): GraphBui
   return g;
 }
 
-/** Identity on a float32 matrix: uploads a data set once and leaves it on the device. */
+/**
+ * Identity on a float32 matrix: uploads a data set once and leaves it on the device.
+ * @internal the backend's device plumbing
+ */
 export function uploadGraph(columns: number): GraphBuilder {
   const g = new GraphBuilder('upload');
   const x = g.input('host', 'float32', ['rows', columns]);

@@ -7,13 +7,19 @@ import type { GraphBuilder } from './builder.js';
  * Gemm with transB. Node names start with the clause id the node implements.
  */
 
-/** Value names of W^l and b^l (index l-1), as they appear in one graph. */
+/**
+ * Value names of W^l and b^l (index l-1), as they appear in one graph.
+ * @internal the graphs' own plumbing
+ */
 export interface ParamNames {
   readonly weights: readonly string[];
   readonly biases: readonly string[];
 }
 
-/** Value names of everything the forward pass computed. */
+/**
+ * Value names of everything the forward pass computed.
+ * @internal the graphs' own plumbing
+ */
 export interface ForwardValues {
   /** zs[l-1] = z^l */
   readonly zs: string[];
@@ -21,7 +27,10 @@ export interface ForwardValues {
   readonly as: string[];
 }
 
-/** Value names of everything backpropagation computed. */
+/**
+ * Value names of everything backpropagation computed.
+ * @internal the graphs' own plumbing
+ */
 export interface BackpropValues extends ForwardValues {
   /** cost of the batch (mean over its rows), shape [1, 1] */
   readonly cost: string;
@@ -98,7 +107,10 @@ function activationPrime(
   }
 }
 
-/** The forward pass: z^l = a^{l-1}(W^l)ᵀ + b^l, a^l = σ(z^l). */
+/**
+ * The forward pass: z^l = a^{l-1}(W^l)ᵀ + b^l, a^l = σ(z^l).
+ * @internal a building block of the graphs; use `forwardGraph` and the others
+ */
 export function forwardNodes(
   g: GraphBuilder,
   spec: NetworkSpec,
@@ -122,6 +134,7 @@ export function forwardNodes(
  * Forward pass, cost, BP1–BP4 and the mean over the batch. `invM` is the value name of the
  * float32 scalar 1/m (an input, so that no node computes the batch size from a shape: GPU
  * providers place shape arithmetic on the CPU, which fallback-free sessions refuse).
+ * @internal a building block of the graphs; use `debugGraph` and the others
  */
 export function backpropNodes(
   g: GraphBuilder,
@@ -223,7 +236,10 @@ export interface SgdFeatures {
   readonly momentum: boolean;
 }
 
-/** Value names of the SGD hyper-parameters (float32 scalars). */
+/**
+ * Value names of the SGD hyper-parameters (float32 scalars).
+ * @internal the graphs' own plumbing
+ */
 export interface SgdInputs {
   readonly eta: string;
   readonly lambda?: string;
@@ -233,6 +249,7 @@ export interface SgdInputs {
 /**
  * θ' = θ − η∇C (clause sgd.step), with optional weight decay and momentum.
  * Returns the new parameters and, with momentum, the new velocities.
+ * @internal a building block of the graphs; use `stepGraph` and `stepsGraph`
  */
 export function sgdNodes(
   g: GraphBuilder,
