@@ -73,7 +73,10 @@ type Session = ort.InferenceSession;
  * options and the model. When the last backend using one is disposed it is kept among the
  * {@link IDLE_SESSIONS} most recently idle, and released when it falls out of those.
  */
-const shared = new Map<string, { readonly model: Uint8Array; readonly session: Promise<Session>; users: number }>();
+const shared = new Map<
+  string,
+  { readonly model: Uint8Array; readonly session: Promise<Session>; users: number }
+>();
 /** Sessions no backend uses, oldest first, kept for the next backend of their structure. */
 const idle = new Map<string, Promise<Session>>();
 /** How many unused sessions are kept. */

@@ -34,11 +34,12 @@ export const PROTOCOL_EPOCH_EXPECTATIONS: Readonly<Record<string, ClauseExpectat
   'sgd.on-steps': {
     status: 'xfail',
     reason:
-      'protocol v1: train_epoch is one request, so the host never calls betweenSteps and cannot pause where pauseEvery asks',
+      'protocol v1: train_epoch runs the whole epoch in one request and returns every step cost in its one reply; it has no way to stop after a step, so the host cannot call betweenSteps where pauseEvery asks (nor onSteps as each step ends)',
   },
   'sgd.resume': {
     status: 'xfail',
-    reason: 'protocol v1: train_epoch has no start step, so the host cannot resume an epoch at startStep',
+    reason:
+      'protocol v1: the train_epoch request has no start-step field (only net, x, y, batch_size, seed, eta, momentum, weight_decay, last_batch), so the host cannot resume an epoch at startStep',
   },
 });
 

@@ -62,7 +62,11 @@ const FLAGS = {
     default: 1,
     min: 0,
   }),
-  runs: integer({ section: 'Cases', help: 'random cases per clause and family (fewer for the larger families), plus the fixed cases', default: 20 }),
+  runs: integer({
+    section: 'Cases',
+    help: 'random cases per clause and family (fewer for the larger families), plus the fixed cases',
+    default: 20,
+  }),
   report: choice<ReportFormat, ReportFormat>(REPORT_FORMATS, {
     section: 'Report',
     placeholder: 'FORMAT',
@@ -172,7 +176,9 @@ export const command: Command = {
     const families = values.family.length > 0 ? values.family : undefined;
     for (const f of families ?? [])
       if (!FAMILIES.some((x) => x.id === f))
-        throw new UsageError(`--family: no case family '${f}'; families: ${FAMILIES.map((x) => x.id).join(', ')}`);
+        throw new UsageError(
+          `--family: no case family '${f}'; families: ${FAMILIES.map((x) => x.id).join(', ')}`,
+        );
     const notes = await registerBackends();
     if (values.mutants) return mutantsCommand(values.matrix, seed, runs);
 

@@ -124,7 +124,15 @@ export const netShape: Clause<NetCase> = {
     cmp.equal(() => 'number of δ^l in the trace', t.deltas.length, L);
     for (let l = 0; l <= L; l++)
       cmp.equal(() => `entries of a${l} (batch ${m} × n_${l})`, t.activations[l]!.length, m * sizes[l]!);
-    const f = await b.forward(c.batch.x, m);
+    // The trace is the backend's own: overwriting the caller's x afterwards leaves a⁰ as it was
+    // (a backend that hands back the caller's buffer breaks every caller that reuses it).
+    const x = Float64Array.from(c.batch.x);
+    const f = await b.forward(x, m);
+    x.fill(Number.NaN);
+    cmp.holds(
+      () => 'a⁰ of the forward trace is unchanged when the caller overwrites its x afterwards',
+      f.activations[0]!.every((v) => !Number.isNaN(v)),
+    ); // net.shape
     for (let l = 0; l <= L; l++)
       cmp.equal(
         () => `entries of a${l} from forward (batch ${m} × n_${l})`,
