@@ -49,6 +49,8 @@ renameSync(`${snapshot}.tmp`, snapshot); // complete or absent, never half a sna
 const child = spawn('npx', ['stryker', 'run', ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => {
+  // The vitest runner's setup files, which a killed run leaves at the root (and Biome then checks).
+  for (const f of readdirSync(root)) if (/^stryker-setup-\d+\.js$/.test(f)) rmSync(join(root, f));
   if (instrumented(src).length > 0) restore(`Stryker ended (${signal ?? code}) leaving core instrumented`);
   else rmSync(snapshot, { recursive: true, force: true });
   process.exit(code ?? 1);
