@@ -9,7 +9,7 @@
 //   node benchmarks/engines.bench.mjs [--engines LIST] [--reps 3] [--batch-size 32]
 //        [--reports docs/engines] [--out-dir runs/bench]
 //
-// Engines (ids for --engines; all by default but torch-float32:own-loop):
+// Engines (ids for --engines; all by default but the torch-float32:own-loop rows):
 //   reference               float64 TypeScript (@backprop/core), its own epoch loop
 //   onnx-cpu:fast           onnxruntime-node, 32 unrolled steps per session.run, data set resident
 //   onnx-cpu:naive          onnxruntime-node, one session.run per mini-batch
@@ -24,9 +24,12 @@
 //                           stepping over the same mini-batches in their own Python process, without
 //                           the protocol (benchmarks/engine_loop.py; its step loop is what is timed,
 //                           not Python's start): how much of an epoch is the engine, how much the transport
-//   torch-float32:own-loop  (information, not by default) PyTorch's own `train_epoch` loop: the whole
-//                           data set goes to the engine in one request each epoch and the engine
-//                           shuffles with torch.randperm, so its mini-batches differ (not checked)
+//   torch-float32:own-loop  (information, not by default) PyTorch's own `train_epoch` loop: the
+//                           training set goes to the engine once (`load_data`, in the warm-up) and
+//                           the engine shuffles with torch.randperm, so its mini-batches differ
+//                           (not checked)
+//   torch-float32:own-loop:v1  (information, not by default) the same over plain protocol 1 (the
+//                           host uses no extension): the whole training set in every train_epoch
 //
 // Each engine does one untimed warm-up epoch first (sessions, JIT, the engine's start); its time
 // is the `warm-up s` column. Flags this benchmark does not know (`pnpm bench` passes its arguments
@@ -73,6 +76,7 @@ export const ENGINES = [
   { id: 'torch-float32#2:in-process', report: 'torch-float32' },
   { id: 'numpy:in-process', report: 'numpy-network' },
   { id: 'torch-float32:own-loop', report: 'torch-float32', extra: true },
+  { id: 'torch-float32:own-loop:v1', report: 'torch-float32', extra: true },
 ];
 /** The engines run when --engines is not given. */
 export const DEFAULT_ENGINES = ENGINES.filter((e) => !e.extra).map((e) => e.id);
@@ -104,7 +108,10 @@ async function openEngine(id, spec, params, work) {
     }
     if (id.startsWith('torch-float32')) {
       const { torchEntry } = await import('../packages/torch/dist/index.js');
-      return torchEntry('float32', { threads: id.includes('#2') ? 2 : 1 });
+      return torchEntry('float32', {
+        threads: id.includes('#2') ? 2 : 1,
+        ...(id.endsWith(':v1') ? { extensions: [] } : {}),
+      });
     }
     if (id === 'numpy') {
       const { engineEntry } = await import('../packages/conformance/dist/index.js');
@@ -125,7 +132,7 @@ async function openEngine(id, spec, params, work) {
   const options =
     id === 'onnx-cpu:naive' ? { mode: 'naive' } : id.startsWith('onnx-cpu') ? { mode: 'fast' } : {};
   const b = await entry.create(spec, params, options);
-  const protocol = id === 'numpy' || (id.startsWith('torch-float32') && !id.endsWith(':own-loop'));
+  const protocol = id === 'numpy' || (id.startsWith('torch-float32') && !id.includes(':own-loop'));
   return {
     epoch: protocol ? (d, o) => genericTrainEpoch(b, d, o) : (d, o) => b.trainEpoch(d, o),
     dtype: b.dtype,
@@ -235,7 +242,7 @@ export async function benchEngines({
   const open = [];
   const firstBatches = new Map(); // round → the first engine's mini-batches, which every engine must visit
   const check = (c, round, batches) => {
-    if (c.id.endsWith(':own-loop')) return;
+    if (c.id.includes(':own-loop')) return;
     const first = firstBatches.get(round);
     if (!first) firstBatches.set(round, batches);
     else if (!sameBatches(batches, first))

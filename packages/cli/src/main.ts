@@ -17,6 +17,7 @@ export const BACKPROP: Program = {
     weights: () => load(import('./commands/weights.js')),
     experiment: () => load(import('./commands/experiment.js')),
     data: () => load(import('./commands/data.js')),
+    serve: () => load(import('./commands/serve.js')),
   },
 };
 

@@ -27,8 +27,11 @@ export async function engineEntry(
     description: hello
       ? `${hello.engine.name} ${hello.engine.version} over the engine protocol (${label})`
       : `engine protocol: ${label}`,
-    // An engine with its own epoch loop meets the limits of protocol v1's train_epoch (no start step, no pauses).
-    ...(hello?.capabilities.includes('train-epoch') ? { expectations: PROTOCOL_EPOCH_EXPECTATIONS } : {}),
+    // An engine with its own epoch loop but without train-epoch-range meets the limits of a
+    // whole-epoch train_epoch (no start step, no pauses).
+    ...(hello?.capabilities.includes('train-epoch') && !hello.extensions.includes('train-epoch-range')
+      ? { expectations: PROTOCOL_EPOCH_EXPECTATIONS }
+      : {}),
     probe: async () => av,
     create: (spec: NetworkSpec, params: Params): Promise<Backend> => engine.create(spec, params),
   };

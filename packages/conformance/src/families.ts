@@ -1,5 +1,5 @@
 import { type Activation, type Cost, initParams, type NetworkSpec } from '@backprop/core';
-import { fillInputs, fillTargets } from '@backprop/data';
+import { type DataSet, fillInputs, fillTargets } from '@backprop/data';
 import * as fc from 'fast-check';
 import { type CaseShape, fanInScale, type NetCase, netCases } from './cases.js';
 import { mnistFixture, mnistTrain } from './fixture.js';
@@ -83,9 +83,9 @@ export const ORIGINAL_FAMILIES: readonly FamilyId[] = Object.freeze(
 export interface CaseFamily<C> {
   readonly id: FamilyId;
   /** Random cases. */
-  arbitrary?(): fc.Arbitrary<C>;
+  arbitrary?(mnistTrain?: DataSet): fc.Arbitrary<C>;
   /** Fixed cases. */
-  cases?(): readonly C[];
+  cases?(mnistTrain?: DataSet): readonly C[];
   /** Random cases drawn, as a fraction of the runner's `runs` (at least one); default 1. */
   readonly share?: number;
 }
@@ -264,11 +264,11 @@ export function netFamilies(
         });
         break;
       case 'mnist':
-        out.push({ id, share: 0.25, arbitrary: () => mnistCases(needs) });
+        out.push({ id, share: 0.25, arbitrary: (train) => mnistCases(needs, train) });
         break;
       case 'fixture': {
         const f = fixtureFits(needs);
-        if (f) out.push({ id, cases: () => [mnistFixture().net] });
+        if (f) out.push({ id, cases: (train) => [mnistFixture(train).net] });
         break;
       }
     }
@@ -291,8 +291,12 @@ const MNIST_SHAPES: readonly (readonly number[])[] = Object.freeze([
   [784, 10],
 ]);
 
-/** Random batches of real MNIST training images on 784-wide networks with initParams (scaled-normal) weights. */
-export function mnistCases(needs: CaseNeeds = {}): fc.Arbitrary<NetCase> {
+/**
+ * Random batches of real MNIST training images on 784-wide networks with initParams
+ * (scaled-normal) weights, from `fetched` (a browser's images) or `loadMnist().train`.
+ */
+export function mnistCases(needs: CaseNeeds = {}, fetched?: DataSet): fc.Arbitrary<NetCase> {
+  const train = mnistTrain(fetched);
   const shapes = MNIST_SHAPES.filter((s) => s.length - 1 >= (needs.minLayers ?? 1));
   const activations = needs.activations ?? (['sigmoid', 'relu'] as const);
   const costs = needs.costs ?? (['quadratic', 'squared-error', 'cross-entropy'] as const);
@@ -301,14 +305,13 @@ export function mnistCases(needs: CaseNeeds = {}): fc.Arbitrary<NetCase> {
       sizes: fc.constantFrom(...shapes),
       activation: fc.constantFrom(...activations),
       cost: fc.constantFrom(...costs),
-      size: BATCH_SIZES.filter((m) => m >= (needs.minBatch ?? 1)),
-      start: fc.integer({ min: 0, max: 60000 - 64 }),
+      size: BATCH_SIZES.filter((m) => m >= (needs.minBatch ?? 1) && m <= train.count),
+      start: fc.integer({ min: 0, max: Math.max(0, train.count - 64) }),
       seed: fc.integer({ min: 1, max: 1000 }),
       eta: fc.integer({ min: 0, max: 4 }).map((k) => 2 ** -k),
     })
     .map((h) => {
       const spec: NetworkSpec = { sizes: [...h.sizes], activation: h.activation, cost: h.cost };
-      const train = mnistTrain();
       const indices = Array.from({ length: h.size }, (_, i) => h.start + i);
       const x = new Float64Array(h.size * 784);
       const y = new Float64Array(h.size * 10);

@@ -18,20 +18,39 @@ export interface Fixture {
 
 let cached: Fixture | undefined;
 let train: DataSet | undefined;
+const given = new WeakMap<DataSet, Fixture>();
 
-/** The 60,000 MNIST training images (`loadMnist().train`), loaded once per process. */
-export function mnistTrain(): DataSet {
+/**
+ * The MNIST training set the cases take real rows from: `fetched` where there is no file system
+ * (a browser page passes the images it fetched), else `loadMnist().train`, loaded once per process.
+ */
+export function mnistTrain(fetched?: DataSet): DataSet {
+  if (fetched) return fetched;
   train ??= loadMnist().train;
   return train;
 }
 
 /**
  * The fixed fixture: 784-16-16-10 sigmoid with the quadratic cost, seed-1 N(0,1) parameters, and
- * the first 10 images of the MNIST training set (loaded once per process by `loadMnist()`).
+ * the first 10 images of the MNIST training set. `train` is that training set where there is no
+ * file system to read it from (a browser page passes the images it fetched); by default it is
+ * loaded once per process by `loadMnist()`.
  */
-export function mnistFixture(): Fixture {
-  if (cached) return cached;
-  const mnist = { train: mnistTrain() };
+export function mnistFixture(train?: DataSet): Fixture {
+  if (train) {
+    let f = given.get(train);
+    if (!f) given.set(train, (f = fixtureOf(train)));
+    return f;
+  }
+  return (cached ??= fixtureOf(mnistTrain()));
+}
+
+function fixtureOf(train: DataSet): Fixture {
+  if (train.inputSize !== DOCUMENT_SPEC.sizes[0] || train.count < FIXTURE_EPOCH)
+    throw new RangeError(
+      `${train.name}: the MNIST fixture needs at least ${FIXTURE_EPOCH} images of ${DOCUMENT_SPEC.sizes[0]} pixels, got ${train.count} of ${train.inputSize}`,
+    );
+  const mnist = { train };
   const n0 = DOCUMENT_SPEC.sizes[0]!;
   const nL = DOCUMENT_SPEC.sizes[DOCUMENT_SPEC.sizes.length - 1]!;
   const indices = Array.from({ length: FIXTURE_BATCH }, (_, i) => i);
@@ -39,7 +58,7 @@ export function mnistFixture(): Fixture {
   const y = new Float64Array(FIXTURE_BATCH * nL);
   fillInputs(mnist.train, indices, x);
   fillTargets(mnist.train, indices, y);
-  cached = Object.freeze({
+  return Object.freeze({
     net: {
       spec: DOCUMENT_SPEC,
       params: initParams(DOCUMENT_SPEC, FIXTURE_SEED, 'normal'),
@@ -50,5 +69,4 @@ export function mnistFixture(): Fixture {
     },
     data: slice(mnist.train, 0, FIXTURE_EPOCH, `mnist/train[0:${FIXTURE_EPOCH}]`),
   });
-  return cached;
 }

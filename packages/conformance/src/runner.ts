@@ -5,6 +5,7 @@ import {
   capabilitiesOf,
   type Dtype,
 } from '@backprop/core';
+import type { DataSet } from '@backprop/data';
 import * as fc from 'fast-check';
 import type { CheckContext, Clause } from './clause.js';
 import { CLAUSES, selectClauses } from './clauses/index.js';
@@ -104,6 +105,11 @@ export interface ConformanceOptions {
    * ({@link BackendEntry.expectations}).
    */
   readonly expectations?: Readonly<Record<string, ClauseExpectation>>;
+  /**
+   * The MNIST training set the fixture takes its images from, where there is no file system to
+   * read it from (a browser page passes the images it fetched); default: `loadMnist().train`.
+   */
+  readonly mnistTrain?: DataSet;
   /** Give up on a clause (and fail it) after this long; default 120 s. */
   readonly timeLimitMs?: number;
   /** Treat unavailability as a failure; default: the name is in BACKPROP_REQUIRE_BACKENDS. */
@@ -341,7 +347,7 @@ export class ConformanceSession {
       if (family.arbitrary) {
         const left = limit - (performance.now() - start);
         const details = await fc.check(
-          fc.asyncProperty(family.arbitrary(), async (c) => {
+          fc.asyncProperty(family.arbitrary(this.options.mnistTrain), async (c) => {
             await runCase(c);
           }),
           {
@@ -371,7 +377,7 @@ export class ConformanceSession {
       if (family.cases) {
         let fixed: readonly C[];
         try {
-          fixed = family.cases();
+          fixed = family.cases(this.options.mnistTrain);
         } catch (e) {
           return done('fail', {
             family: family.id,

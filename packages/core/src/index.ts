@@ -38,6 +38,7 @@ export {
   ModelFileError,
   type ModelFileJson,
   type ModelProvenance,
+  modelProvenance,
   parseModel,
   saveModel,
   serializeModel,

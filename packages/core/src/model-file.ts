@@ -2,6 +2,7 @@ import { writeFileAtomic } from './atomic.js';
 import { type JsonFormat, openJson, readJson } from './json-file.js';
 import { paramsField, paramsJson, specField } from './network-fields.js';
 import { parameterCount } from './params.js';
+import type { RunFile } from './run-file.js';
 import type { Activation, Cost, NetworkSpec, Params } from './spec.js';
 
 /** The `format` tag of a model file. */
@@ -22,6 +23,35 @@ export interface ModelProvenance {
   readonly testAccuracy?: number;
   readonly runFile?: string;
   readonly [key: string]: unknown;
+}
+
+/**
+ * The provenance of the model a run trained, derived from its run file: when, the run's settings
+ * (the spec is the model's own), the backend, the data, the test accuracy, and `runFile`, the run
+ * file as the model file refers to it. `backprop train` and the web app both write it.
+ *
+ * @example
+ * ```ts
+ * const provenance = modelProvenance(run, run.final!.test.accuracy, 'run.json');
+ * // { createdAt, init, epochs, batchSize, eta, momentum, …, backend: 'reference (float64, js)', data, testAccuracy, runFile: 'run.json' }
+ * ```
+ */
+export function modelProvenance(
+  run: Pick<RunFile, 'config' | 'backend'>,
+  testAccuracy: number,
+  runFile: string,
+  createdAt: Date = new Date(),
+): ModelProvenance {
+  const { spec: _spec, parameterCount: _count, data, ...settings } = run.config;
+  const b = run.backend;
+  return {
+    createdAt: createdAt.toISOString(),
+    ...settings,
+    backend: `${b.name} (${b.dtype}, ${b.device})`,
+    data: data.source,
+    testAccuracy,
+    runFile,
+  };
 }
 
 /** A network and its parameters, as saved and loaded. */

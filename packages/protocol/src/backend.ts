@@ -8,38 +8,40 @@ import {
   type Dtype,
   type EpochOptions,
   type EpochResult,
+  epochStart,
   type ForwardTrace,
   genericTrainEpoch,
   type NetworkSpec,
   type Params,
   type SgdOptions,
+  stepsPerEpoch,
+  stepsToPause,
   validateSgd,
   validateSpec,
 } from '@backprop/core';
 import { type DataSet, fillInputs, fillTargets } from '@backprop/data';
 import { EngineError, EngineProcess, type EngineProcessOptions, parseCommand } from './engine-process.js';
-import type { Hello, Op } from './messages.js';
+import { EXTENSIONS, type Extension, type Hello, type Op } from './messages.js';
 import { decodeArray, decodeParams, decodeScalar, encodeArray, encodeParams, ProtocolError } from './wire.js';
 
 /**
- * Conformance clauses that a backend over protocol version 1 cannot pass, whatever its engine
- * does: `train_epoch` is one request for the whole epoch, so the host ({@link ProtocolBackend}'s
- * `trainEpoch`) can neither start it at `startStep` nor call `betweenSteps` between its steps (it
- * reports every cost through `onSteps` at the end and never calls `betweenSteps`). `train` stops
- * with an error rather than checkpoint or resume such a run mid-epoch. Entries of engines that
- * declare `train-epoch` carry these expectations until the protocol can say where to start and
- * where to pause.
+ * Conformance clauses that an engine with its own epoch loop (`train-epoch`) but without the
+ * `train-epoch-range` extension cannot pass, whatever it does: its `train_epoch` is one request
+ * for the whole epoch, so the host ({@link ProtocolBackend}'s `trainEpoch`) can neither start it
+ * at `startStep` nor stop it where `pauseEvery` asks for `betweenSteps` (it refuses such an
+ * epoch with an error). `engineEntry` in `@backprop/conformance` gives these expectations to such
+ * engines; an engine that announces `train-epoch-range` (torch, the NumPy example) has none.
  */
 export const PROTOCOL_EPOCH_EXPECTATIONS: Readonly<Record<string, ClauseExpectation>> = Object.freeze({
   'sgd.on-steps': {
     status: 'xfail',
     reason:
-      'protocol v1: train_epoch runs the whole epoch in one request and returns every step cost in its one reply; it has no way to stop after a step, so the host cannot call betweenSteps where pauseEvery asks (nor onSteps as each step ends)',
+      'protocol v1 without the train-epoch-range extension: train_epoch runs the whole epoch in one request and returns every step cost in its one reply, with no steps field to stop after, so the host cannot call betweenSteps where pauseEvery asks',
   },
   'sgd.resume': {
     status: 'xfail',
     reason:
-      'protocol v1: the train_epoch request has no start-step field (only net, x, y, batch_size, seed, eta, momentum, weight_decay, last_batch), so the host cannot resume an epoch at startStep',
+      'protocol v1 without the train-epoch-range extension: the train_epoch request has no start_step field, so the host cannot resume an epoch at startStep',
   },
 });
 
@@ -47,6 +49,12 @@ export const PROTOCOL_EPOCH_EXPECTATIONS: Readonly<Record<string, ClauseExpectat
 export interface StdioEngineOptions extends EngineProcessOptions {
   /** The backend name reported to the suite; default: the engine's own name from its handshake. */
   readonly name?: string;
+  /**
+   * The protocol extensions the host may use, of those the engine announces (default: all this
+   * host knows, `EXTENSIONS`); `[]` talks plain version 1 to any engine (for comparisons,
+   * or to work around an engine's faulty extension).
+   */
+  readonly extensions?: readonly Extension[];
 }
 
 /** Whether an engine starts here (the shape of the conformance registry's `Availability`). */
@@ -73,6 +81,9 @@ export class StdioEngine {
   private nets = 0;
   private nextNet = 1;
   private first: Hello | undefined;
+  /** The data set each process holds (`load_data`), at most one: loading another drops it. */
+  private readonly loaded = new WeakMap<EngineProcess, { readonly data: DataSet; readonly id: number }>();
+  private nextData = 1;
 
   constructor(
     command: string | readonly string[],
@@ -140,6 +151,24 @@ export class StdioEngine {
     return b;
   }
 
+  /**
+   * @internal The id under which process `p` holds `data` (extension `load-data`): sent once per
+   * process (a data set is known by identity; its contents never change), the one held before
+   * dropped first so that an engine holds one training set at a time.
+   */
+  async dataId(p: EngineProcess, data: DataSet, wire: () => Record<string, unknown>): Promise<number> {
+    const held = this.loaded.get(p);
+    if (held?.data === data) return held.id;
+    if (held) {
+      this.loaded.delete(p);
+      await p.request('drop_data', { data: held.id });
+    }
+    const id = this.nextData++;
+    await p.request('load_data', { data: id, ...wire() });
+    this.loaded.set(p, { data, id });
+    return id;
+  }
+
   /** @internal A net id for a new network, and one more user of the process. */
   attach(): number {
     this.nets++;
@@ -162,6 +191,9 @@ export class StdioEngine {
 }
 
 const shapeOf = (rows: number, cols: number) => [rows, cols];
+
+const sameIndices = (a: Uint32Array, b: Uint32Array) =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
  * A network held by an outside engine, as a {@link Backend}: each call is one request, its reply
@@ -333,9 +365,22 @@ export class ProtocolBackend implements Backend {
     );
   }
 
+  /** Whether the engine announced extension `e` and the host may use it. */
+  private announces(e: Extension): boolean {
+    return this.hello.extensions.includes(e) && (this.engine.options.extensions ?? EXTENSIONS).includes(e);
+  }
+
   /**
    * One epoch: the engine's own loop when it has `train-epoch` (its shuffle, its steps), else the
-   * shared loop of @backprop/core over its `step`.
+   * shared loop of @backprop/core over its `step`. With the `train-epoch-range` extension the
+   * epoch runs as segments of consecutive steps, from `startStep`, each ending where
+   * `pauseEvery` asks for `betweenSteps` (awaited; if it throws, the epoch stops there); every
+   * segment draws the same seeded shuffle, so the steps are those of an uninterrupted epoch.
+   * Without the extension the engine runs whole epochs only: an epoch from step 0 with no pause
+   * inside runs as one request, then `onSteps` and `betweenSteps`; anything else (`startStep` >
+   * 0, a pause inside the epoch) is refused with the reason, not run on the shared loop over
+   * `step`, which would visit other mini-batches than the engine's own shuffle. With `load-data` the training set crosses the pipe once per
+   * engine process, not with every request.
    */
   async trainEpoch(data: DataSet, options: EpochOptions): Promise<EpochResult> {
     if (!this.has('train-epoch')) return genericTrainEpoch(this, data, options);
@@ -346,42 +391,91 @@ export class ProtocolBackend implements Backend {
       throw new RangeError(
         `${data.name} is ${data.inputSize} → ${data.classes}; the network is ${n0} → ${nL}`,
       );
-    const all = Uint32Array.from({ length: data.count }, (_, i) => i);
-    const x = new Float64Array(data.count * n0);
-    const y = new Float64Array(data.count * nL);
-    fillInputs(data, all, x);
-    fillTargets(data, all, y);
+    const B = options.batchSize;
+    if (!(Number.isInteger(B) && B >= 1 && B <= data.count))
+      throw new RangeError(`batch size must be an integer in 1…${data.count} (the examples), got ${B}`);
+    const lastBatch = options.lastBatch ?? 'keep';
+    const total = stepsPerEpoch(data.count, options.batchSize, lastBatch);
+    const first = epochStart(options, total);
     const momentum = options.momentum ?? 0;
     const weightDecay = options.weightDecay ?? 0;
     validateSgd({ eta: options.eta, momentum, weightDecay });
     if (momentum !== 0 && !this.has('momentum')) throw this.lacks('momentum', 'SGD with momentum');
     if (weightDecay !== 0 && !this.has('weight-decay'))
       throw this.lacks('weight-decay', 'SGD with weight decay');
-    const result = await this.call(
-      'train_epoch',
-      {
-        x: encodeArray(x, [data.count, n0]),
-        y: encodeArray(y, [data.count, nL]),
-        batch_size: options.batchSize,
-        seed: options.seed,
-        eta: options.eta,
-        momentum,
-        weight_decay: weightDecay,
-        last_batch: options.lastBatch ?? 'keep',
-      },
-      (r) => {
+    const ranged = this.announces('train-epoch-range');
+    if (!ranged && (first > 0 || stepsToPause(options, 0) < total))
+      throw new Error(
+        `${this.name} runs whole epochs only (its handshake announces no 'train-epoch-range' extension), so it cannot ${
+          first > 0
+            ? `resume an epoch at step ${first}`
+            : `pause after step ${stepsToPause(options, 0)} of an epoch of ${total} (pauseEvery ${options.pauseEvery})`
+        }: checkpoints and resuming need an engine whose train_epoch runs part of an epoch (start_step, steps; docs/protocol.md, Extensions)`,
+      );
+    const wire = () => {
+      const all = Uint32Array.from({ length: data.count }, (_, i) => i);
+      const x = new Float64Array(data.count * n0);
+      const y = new Float64Array(data.count * nL);
+      fillInputs(data, all, x);
+      fillTargets(data, all, y);
+      return { x: encodeArray(x, [data.count, n0]), y: encodeArray(y, [data.count, nL]) };
+    };
+    const set = this.announces('load-data')
+      ? { data: await this.engine.dataId(this.live('load_data'), data, wire) }
+      : wire();
+    const args = {
+      ...set,
+      batch_size: options.batchSize,
+      seed: options.seed,
+      eta: options.eta,
+      momentum,
+      weight_decay: weightDecay,
+      last_batch: lastBatch,
+    };
+    /** Steps `from`…`from + k − 1` of the epoch: the engine's shuffle (all of it) and their costs. */
+    const run = (from: number, k: number) =>
+      this.call('train_epoch', ranged ? { ...args, start_step: from, steps: k } : args, (r) => {
         const b = r.batches;
         if (!Array.isArray(b)) throw new ProtocolError('batches is not a list of lists of example indices');
+        if (b.length !== total)
+          throw new ProtocolError(
+            `batches has ${b.length} mini-batches; an epoch of ${data.count} examples in batches of ${options.batchSize} (${lastBatch}) has ${total}`,
+          );
         const batches = b.map((B, i) => {
-          if (!Array.isArray(B) || !B.every((k) => Number.isInteger(k) && k >= 0 && k <= 0xffffffff))
-            throw new ProtocolError(`batches[${i}] is not a list of example indices (non-negative integers)`);
+          if (!Array.isArray(B) || !B.every((k) => Number.isInteger(k) && k >= 0 && k < data.count))
+            throw new ProtocolError(
+              `batches[${i}] is not a list of example indices (integers in 0…${data.count - 1})`,
+            );
           return Uint32Array.from(B as number[]);
         });
-        return { batches, costs: decodeArray(r.costs, 'costs', [batches.length]) };
-      },
-    );
-    options.onSteps?.(0, result.costs);
-    return result;
+        return { batches, costs: decodeArray(r.costs, 'costs', [k]) };
+      });
+    if (!ranged) {
+      const result = await run(0, total);
+      options.onSteps?.(0, result.costs);
+      const pause = options.betweenSteps?.(total);
+      if (pause) await pause;
+      return result;
+    }
+    const costs = new Float64Array(total - first);
+    let batches: Uint32Array[] | undefined;
+    let done = first;
+    do {
+      const k = Math.min(total - done, stepsToPause(options, done));
+      const part = await run(done, k);
+      if (batches === undefined) batches = part.batches;
+      else if (!part.batches.every((B, i) => sameIndices(B, batches![i]!)))
+        throw new Error(
+          `${this.name} drew another shuffle for the steps from ${done} of this epoch (seed ${options.seed}) than for the steps before: its train_epoch must draw the same mini-batches for the same seed every time`,
+        );
+      if (k === 0) break; // resumed at the epoch's end: its batches, no step
+      costs.set(part.costs, done - first);
+      options.onSteps?.(done, costs.subarray(done - first, done - first + k));
+      done += k;
+      const pause = options.betweenSteps?.(done);
+      if (pause) await pause;
+    } while (done < total);
+    return { batches, costs };
   }
 
   async dispose(): Promise<void> {

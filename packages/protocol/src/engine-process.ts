@@ -8,7 +8,7 @@ import { ProtocolError } from './wire.js';
 export interface EngineTimeouts {
   /** The handshake, which includes the engine's start-up (importing a framework): default 60 s. */
   readonly hello?: number;
-  /** `train_epoch`: default 10 min. */
+  /** `train_epoch` and `load_data` (a whole training set on the wire): default 10 min. */
   readonly train_epoch?: number;
   /** Every other request: default 60 s. */
   readonly request?: number;
@@ -266,9 +266,14 @@ export class EngineProcess {
     const id = this.nextId++;
     const limit =
       timeoutMs ??
-      (op === 'hello' || op === 'train_epoch' ? this.options.timeouts?.[op] : undefined) ??
+      (op === 'hello' ? this.options.timeouts?.hello : undefined) ??
+      (op === 'train_epoch' || op === 'load_data' ? this.options.timeouts?.train_epoch : undefined) ??
       this.options.timeouts?.request ??
-      (op === 'hello' || op === 'train_epoch' ? DEFAULT_TIMEOUTS[op] : DEFAULT_TIMEOUTS.request);
+      (op === 'hello'
+        ? DEFAULT_TIMEOUTS.hello
+        : op === 'train_epoch' || op === 'load_data'
+          ? DEFAULT_TIMEOUTS.train_epoch
+          : DEFAULT_TIMEOUTS.request);
     const message = { id, op, ...args };
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {

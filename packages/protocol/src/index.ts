@@ -24,7 +24,15 @@ export {
   MAX_LINE_BYTES,
   parseCommand,
 } from './engine-process.js';
-export { type Hello, OPS, type Op, PROTOCOL_VERSION, parseHello } from './messages.js';
+export {
+  EXTENSIONS,
+  type Extension,
+  type Hello,
+  OPS,
+  type Op,
+  PROTOCOL_VERSION,
+  parseHello,
+} from './messages.js';
 export { DEFAULT_PYTHONS, findPython, type PythonSearch, pythonCandidates } from './python.js';
 export {
   decodeArray,

@@ -25,6 +25,8 @@ export type Op =
   | 'backprop'
   | 'step'
   | 'train_epoch'
+  | 'load_data'
+  | 'drop_data'
   | 'dispose'
   | 'shutdown';
 
@@ -38,9 +40,24 @@ export const OPS: readonly Op[] = Object.freeze([
   'backprop',
   'step',
   'train_epoch',
+  'load_data',
+  'drop_data',
   'dispose',
   'shutdown',
 ]);
+
+/**
+ * Additions to protocol version 1 that an engine announces in its handshake (`extensions`); the
+ * host uses one only where the engine announced it, so engines and hosts without it keep working:
+ * - `train-epoch-range`: `train_epoch` takes `start_step` and `steps` and runs just those steps of
+ *   the epoch's (whole, seeded) shuffle, so the host can resume an epoch and pause inside it;
+ * - `load-data`: `load_data` holds a data set in the engine under an id for the session, and
+ *   `train_epoch` may name it (`data`) instead of carrying `x` and `y` each time.
+ */
+export type Extension = 'train-epoch-range' | 'load-data';
+
+/** Every extension this host knows (others an engine announces are ignored). */
+export const EXTENSIONS: readonly Extension[] = Object.freeze(['train-epoch-range', 'load-data']);
 
 /** What an engine says about itself in its answer to `hello`. */
 export interface Hello {
@@ -57,6 +74,8 @@ export interface Hello {
   readonly activations?: readonly Activation[];
   /** The costs it implements (all of them when absent). */
   readonly costs?: readonly Cost[];
+  /** The {@link Extension}s it announced that this host knows (empty for a plain version-1 engine). */
+  readonly extensions: readonly Extension[];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -84,11 +103,19 @@ export function parseHello(v: unknown): Hello {
     throw new ProtocolError(`hello.dtype is ${JSON.stringify(v.dtype)}; expected "float64" or "float32"`);
   if (v.device !== undefined && typeof v.device !== 'string')
     throw new ProtocolError('hello.device must be a string');
+  const ext = v.extensions;
+  if (ext !== undefined && !(Array.isArray(ext) && ext.every((x) => typeof x === 'string')))
+    throw new ProtocolError('hello.extensions must be a list of strings');
+  // Unknown extensions are a newer engine's additions this host does not use: ignored, not refused.
+  const extensions = ((ext ?? []) as string[]).filter((x): x is Extension =>
+    (EXTENSIONS as readonly string[]).includes(x),
+  );
   return {
     protocol: v.protocol,
     engine: { name: e.name, version: e.version },
     dtype: v.dtype,
     capabilities: stringList(v.capabilities, 'hello.capabilities', CAPABILITIES),
+    extensions,
     ...(v.device !== undefined ? { device: v.device as string } : {}),
     ...(v.activations !== undefined
       ? { activations: stringList(v.activations, 'hello.activations', ACTIVATIONS) }

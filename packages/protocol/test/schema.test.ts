@@ -22,9 +22,11 @@ const valid = (ref: string, v: unknown) => {
 function checker() {
   const problems: string[] = [];
   const ops = new Map<number, Op>();
+  const sent: Op[] = [];
   let count = 0;
   return {
     problems,
+    sent,
     get count() {
       return count;
     },
@@ -33,8 +35,10 @@ function checker() {
       const msg = m as { id: number; op: Op; ok?: boolean; result?: unknown };
       const whole = valid('', m);
       if (whole) problems.push(`${direction} ${JSON.stringify(m).slice(0, 120)}: ${whole}`);
-      if (direction === 'out') ops.set(msg.id, msg.op);
-      else if (msg.ok) {
+      if (direction === 'out') {
+        ops.set(msg.id, msg.op);
+        sent.push(msg.op);
+      } else if (msg.ok) {
         const op = ops.get(msg.id)!;
         const r = valid(`#/$defs/results/properties/${op}`, msg.result);
         if (r) problems.push(`result of ${op}: ${r}`);
@@ -101,9 +105,23 @@ describe('protocol.schema.json', () => {
         featureScale: 1,
         labels: Uint8Array.from({ length: n }, (_, i) => i % 2),
       });
-      await b.trainEpoch(data, { batchSize: 5, seed: 3, eta: 0.1, momentum: 0.5, weightDecay: 0.01 });
+      const sgd = { batchSize: 5, seed: 3, eta: 0.1, momentum: 0.5, weightDecay: 0.01 };
+      await b.trainEpoch(data, sgd);
+      // load_data, then train_epoch by data id, in parts (start_step, steps).
+      await b.trainEpoch(data, { ...sgd, startStep: 1, pauseEvery: 1, betweenSteps: () => undefined });
+      // And a plain version-1 train_epoch (x and y with the request), with the same library.
+      const plainEngine = fileURLToPath(new URL('./engines/whole_epoch_engine.py', import.meta.url));
+      const c1 = checker();
+      const plain = new StdioEngine([numpy.python, plainEngine, '--plain'], { onMessage: c1.onMessage });
+      const p = await plain.create(spec, params);
+      await p.trainEpoch(data, sgd);
+      await p.dispose();
       await b.dispose();
       expect(c.problems).toEqual([]);
+      expect(c.sent).toEqual(expect.arrayContaining(['load_data', 'train_epoch']));
+      expect(c1.problems).toEqual([]);
+      expect(c1.sent).toContain('train_epoch');
+      expect(c1.sent).not.toContain('load_data');
     },
   );
 
@@ -119,6 +137,19 @@ describe('protocol.schema.json', () => {
     expect(valid('#/$defs/array', arr)).toBe('');
     expect(valid('#/$defs/array', { ...arr, dtype: 'float32' })).not.toBe('');
     expect(valid('#/$defs/array', { shape: [2], data: arr.data })).not.toBe('');
+    // train_epoch carries the data set (x and y) or names one (extension load-data), not both.
+    const epoch = { id: 4, op: 'train_epoch', net: 1, batch_size: 2, seed: 1, eta: 0.5, momentum: 0 };
+    const te = { ...epoch, weight_decay: 0, last_batch: 'keep' };
+    expect(valid('', { ...te, x: arr, y: arr })).toBe('');
+    expect(valid('', { ...te, data: 1, start_step: 3, steps: 2 })).toBe('');
+    expect(valid('', { ...te, data: 1, x: arr })).not.toBe('');
+    expect(valid('', { ...te, data: 1, x: arr, y: arr })).not.toBe('');
+    expect(valid('', te)).not.toBe('');
+    expect(valid('', { ...te, data: 1, start_step: -1 })).not.toBe('');
+    expect(valid('', { id: 5, op: 'load_data', data: 1, x: arr, y: arr })).toBe('');
+    expect(valid('', { id: 5, op: 'load_data', data: 0, x: arr, y: arr })).not.toBe('');
+    expect(valid('', { id: 5, op: 'load_data', data: 1, x: arr })).not.toBe('');
+    expect(valid('', { id: 6, op: 'drop_data', data: 1 })).toBe('');
     expect(valid('#/$defs/scalar', 'NaN')).toBe('');
     expect(valid('#/$defs/scalar', 'nan')).not.toBe('');
     expect(

@@ -18,8 +18,11 @@ import type { DataSet } from '@backprop/data';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm'; // registers the 'wasm' backend
 
-/** The TF.js backends this package runs on. */
-export type TfjsKind = 'cpu' | 'wasm';
+/**
+ * The TF.js backends this package runs on: `cpu` and `wasm` everywhere; `webgl` and `webgpu` in
+ * a browser that has them (registered by `@backprop/tfjs/browser`).
+ */
+export type TfjsKind = 'cpu' | 'wasm' | 'webgl' | 'webgpu';
 
 /**
  * What a TF.js backend provides: everything but an epoch loop of its own (TF.js has no seeded
@@ -44,6 +47,12 @@ let bannerSilenced = false;
  */
 export async function useTfjs(kind: TfjsKind): Promise<void> {
   if (tf.getBackend() === kind) return;
+  if (!tf.findBackendFactory(kind))
+    throw new Error(
+      kind === 'webgpu' || kind === 'webgl'
+        ? `TF.js ${tf.version.tfjs} has no '${kind}' backend here: ${kind === 'webgpu' ? 'this runtime has no WebGPU (navigator.gpu)' : 'WebGL runs only in a browser'}; import @backprop/tfjs/browser in a page that has it`
+        : `TF.js ${tf.version.tfjs} has no '${kind}' backend registered`,
+    );
   let ok: boolean;
   try {
     ok = await tf.setBackend(kind);
@@ -68,7 +77,19 @@ export async function useTfjs(kind: TfjsKind): Promise<void> {
 }
 
 const f32 = (a: Float64Array) => Float32Array.from(a);
-const f64 = (t: tf.Tensor) => Float64Array.from(t.dataSync() as Float32Array);
+
+/**
+ * The values of `tensors`, read back asynchronously (the GPU backends, webgl and webgpu, have no
+ * good synchronous read), then the tensors freed. A tensor is read from the TF.js backend that
+ * holds it, whichever backend is active by then.
+ */
+async function readAll(tensors: readonly tf.Tensor[]): Promise<Float64Array[]> {
+  try {
+    return (await Promise.all(tensors.map((t) => t.data()))).map((v) => Float64Array.from(v as Float32Array));
+  } finally {
+    for (const t of tensors) t.dispose();
+  }
+}
 
 /**
  * The network in TensorFlow.js, float32: parameters are `tf.Variable`s, the forward pass is
@@ -118,10 +139,14 @@ export class TfjsBackend implements Backend {
     return new TfjsBackend(kind, spec, params);
   }
 
-  private async run<T>(fn: () => T): Promise<T> {
+  /**
+   * Run `fn` on this network's TF.js backend inside a tidy scope (the intermediates are freed),
+   * then read back the tensors it returns ({@link readAll}).
+   */
+  private async run(fn: () => tf.Tensor[]): Promise<Float64Array[]> {
     if (this.disposed) throw new Error(`${this.name}: used after dispose`);
     await useTfjs(this.device);
-    return tf.tidy(fn as () => never) as T;
+    return readAll(tf.tidy(fn));
   }
 
   private inputs(x: Float64Array, size: number, y?: Float64Array): { x: tf.Tensor2D; y?: tf.Tensor2D } {
@@ -186,46 +211,54 @@ export class TfjsBackend implements Backend {
       params.biases.forEach((b, l) => {
         this.b[l]!.assign(tf.tensor1d(f32(b)));
       });
+      return [];
     });
     this.disposeOptimizer(); // momentum starts again from zero
   }
 
   async getParams(): Promise<Params> {
-    return this.run(() => ({ weights: this.W.map(f64), biases: this.b.map(f64) }));
+    const L = this.W.length;
+    // Copies of the variables (tidy keeps what it returns), read and freed by run.
+    const v = await this.run(() => [...this.W, ...this.b].map((p) => tf.clone(p)));
+    return { weights: v.slice(0, L), biases: v.slice(L) };
   }
 
   async forward(x: Float64Array, size: number): Promise<ForwardTrace> {
-    return this.run(() => {
+    const L = this.W.length;
+    const v = await this.run(() => {
       const t = this.forwardOps(this.inputs(x, size).x, this.W, this.b);
-      return { zs: t.zs.map(f64), activations: t.as.map(f64) };
+      return [...t.zs, ...t.as];
     });
+    return { zs: v.slice(0, L), activations: v.slice(L) };
   }
 
   async backprop(batch: Batch): Promise<BackpropTrace> {
     const m = batch.size;
-    return this.run(() => {
+    const L = this.W.length;
+    const v = await this.run(() => {
       const { x, y } = this.inputs(batch.x, m, batch.y);
-      const L = this.W.length;
       const E = this.spec.sizes.slice(1).map((n) => tf.zeros([m, n]));
-      let kept: { zs: tf.Tensor2D[]; as: tf.Tensor2D[] } | undefined;
+      let kept: tf.Tensor[] = [];
       const f = (...args: tf.Tensor[]) => {
         const t = this.forwardOps(x, args.slice(0, L), args.slice(L, 2 * L), args.slice(2 * L));
-        kept = { zs: t.zs.map((z) => tf.keep(z)), as: t.as.slice(1).map((a) => tf.keep(a)) }; // the traces outlive the gradient's tidy
+        kept = [...t.zs, ...t.as.slice(1)].map((z) => tf.keep(z)); // the traces outlive the gradient's tidy
         return this.costOp(t.as[L]!, t.zs[L - 1]!, y!);
       };
       const { value, grads } = tf.valueAndGrads(f)([...this.W, ...this.b, ...E]);
-      const zs = kept!.zs.map(f64);
-      const activations = [f64(x), ...kept!.as.map(f64)];
-      for (const t of [...kept!.zs, ...kept!.as]) t.dispose();
-      return {
-        zs,
-        activations,
-        cost: value.dataSync()[0]!,
-        // Autodiff of the MEAN cost gives ∂C/∂z^l = δ^l / m for each example's row: times m is δ^l.
-        deltas: grads.slice(2 * L).map((g) => f64(tf.mul(g, m))),
-        gradients: { weights: grads.slice(0, L).map(f64), biases: grads.slice(L, 2 * L).map(f64) },
-      };
+      // Autodiff of the MEAN cost gives ∂C/∂z^l = δ^l / m for each example's row: times m is δ^l.
+      const deltas = grads.slice(2 * L).map((g) => tf.mul(g, m));
+      // (the kept traces are returned too: tidy leaves them to run, which frees them after reading)
+      return [value, x, ...kept, ...deltas, ...grads.slice(0, 2 * L)];
     });
+    // value, x, z^1..z^L, a^1..a^L, δ^1..δ^L, ∂C/∂W^1..L, ∂C/∂b^1..L
+    const at = (k: number) => v.slice(2 + k * L, 2 + (k + 1) * L);
+    return {
+      zs: at(0),
+      activations: [v[1]!, ...at(1)],
+      cost: v[0]![0]!,
+      deltas: at(2),
+      gradients: { weights: at(3), biases: at(4) },
+    };
   }
 
   /**
@@ -268,7 +301,7 @@ export class TfjsBackend implements Backend {
     const momentum = sgd.momentum ?? 0;
     const weightDecay = sgd.weightDecay ?? 0;
     const optimizer = this.optimizerFor(sgd.eta, momentum);
-    return this.run(() => {
+    const [cost] = await this.run(() => {
       const { x, y } = this.inputs(batch.x, batch.size, batch.y);
       const L = this.W.length;
       const { value, grads } = tf.variableGrads(() => {
@@ -278,10 +311,10 @@ export class TfjsBackend implements Backend {
       // TF.js optimizers have no weight decay: L2 is added to the weights' gradients (λW), not the biases'.
       if (weightDecay > 0)
         for (const w of this.W) grads[w.name] = tf.add(grads[w.name]!, tf.mul(weightDecay, w));
-      const cost = value.dataSync()[0]!;
       optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-      return cost;
+      return [value];
     });
+    return cost![0]!;
   }
 
   /** The shared epoch loop of @backprop/core (seeded shuffle, then TF.js's own step per mini-batch). */

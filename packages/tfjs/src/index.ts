@@ -24,12 +24,9 @@ export { TFJS_CAPABILITIES, TfjsBackend, type TfjsKind, useTfjs } from './backen
 export async function probeTfjs(kind: TfjsKind): Promise<Availability> {
   try {
     await useTfjs(kind);
-    const g = tf.tidy(
-      () =>
-        tf
-          .grad((t: tf.Tensor) => tf.sum(tf.sigmoid(t)))(tf.tensor1d([0]))
-          .dataSync()[0]!,
-    );
+    const gradient = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.sigmoid(t)))(tf.tensor1d([0])));
+    const g = (await gradient.data())[0]!;
+    gradient.dispose();
     if (g !== 0.25)
       return {
         available: false,

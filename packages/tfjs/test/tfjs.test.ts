@@ -24,6 +24,17 @@ describe('TF.js backends', () => {
     registerTfjsBackends();
   });
 
+  test('webgl and webgpu are browser backends: unavailable in Node, saying why', async () => {
+    expect(await probeTfjs('webgpu')).toEqual({
+      available: false,
+      reason: expect.stringMatching(/no 'webgpu' backend here: this runtime has no WebGPU/),
+    });
+    expect(await probeTfjs('webgl')).toEqual({
+      available: false,
+      reason: expect.stringMatching(/no 'webgl' backend here: WebGL runs only in a browser/),
+    });
+  });
+
   test('cpu and wasm networks live side by side in one process (TF.js has one active backend)', async () => {
     const c = await tfjsCpuEntry.create(spec, params);
     const w = await tfjsWasmEntry.create(spec, params);

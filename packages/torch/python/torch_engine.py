@@ -5,7 +5,9 @@
 Gradients come from autograd of the batch's MEAN cost; δ^l = ∂C_x/∂z^l from z^l.retain_grad(),
 times m (autograd of the mean gives δ/m for each example's row). Steps are torch.optim.SGD
 (momentum and weight decay its own; decay on the weights only, through a parameter group);
-an epoch is the engine's own loop over torch.randperm with a seeded torch.Generator.
+an epoch is the engine's own loop over torch.randperm with a seeded torch.Generator, run in the
+parts the host asks for (start_step, steps: the protocol's train-epoch-range), the same shuffle
+each time, so a resumed epoch takes the steps of an uninterrupted one.
 """
 
 import argparse
@@ -104,13 +106,16 @@ class TorchNetwork:
         self.optimizer.step()
         return cost.item()
 
-    def train_epoch(self, x, y, batch_size, seed, eta, momentum=0.0, weight_decay=0.0, last_batch="keep"):
+    def train_epoch(self, x, y, batch_size, seed, eta, momentum=0.0, weight_decay=0.0, last_batch="keep", start_step=0, steps=None):
         generator = torch.Generator().manual_seed(seed)
         order = torch.randperm(len(x), generator=generator).numpy()
         batches = [order[k : k + batch_size] for k in range(0, len(x), batch_size)]
         if last_batch == "drop" and len(batches[-1]) < batch_size:
             batches.pop()
-        costs = [self.step(x[B], y[B], eta, momentum, weight_decay) for B in batches]
+        # The whole shuffle, then only steps start_step … start_step + steps − 1 of it (a resumed
+        # or paused epoch: the host asks for consecutive parts, the same seed each time).
+        end = len(batches) if steps is None else start_step + steps
+        costs = [self.step(x[B], y[B], eta, momentum, weight_decay) for B in batches[start_step:end]]
         return batches, costs
 
 

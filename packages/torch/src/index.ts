@@ -18,7 +18,6 @@ import {
 } from '@backprop/core';
 import {
   EngineError,
-  PROTOCOL_EPOCH_EXPECTATIONS,
   PYTHON_DIR,
   pythonCandidates,
   StdioEngine,
@@ -37,7 +36,7 @@ export const TORCH_ENGINE: string = join(
 export const TORCH_PYTHON_ENV = 'BACKPROP_TORCH_PYTHON';
 
 /** Options of {@link torchEntry}. */
-export interface TorchEntryOptions extends Pick<StdioEngineOptions, 'timeouts' | 'onMessage'> {
+export interface TorchEntryOptions extends Pick<StdioEngineOptions, 'timeouts' | 'onMessage' | 'extensions'> {
   /** Interpreters to try, in order (default: BACKPROP_TORCH_PYTHON alone, else python3, /usr/bin/python3, python). */
   readonly pythons?: readonly string[];
   /** torch.set_num_threads in the engine (default: BACKPROP_TORCH_THREADS, else 1). */
@@ -76,6 +75,7 @@ export function torchEntry(dtype: Dtype, options: TorchEntryOptions = {}): Backe
             env: { PYTHONPATH: [PYTHON_DIR, process.env.PYTHONPATH].filter(Boolean).join(delimiter) },
             ...(options.timeouts ? { timeouts: options.timeouts } : {}),
             ...(options.onMessage ? { onMessage: options.onMessage } : {}),
+            ...(options.extensions ? { extensions: options.extensions } : {}),
           },
         );
         try {
@@ -97,8 +97,6 @@ export function torchEntry(dtype: Dtype, options: TorchEntryOptions = {}): Backe
     name,
     dtype,
     description: `PyTorch through the engine protocol (${dtype}, autograd, torch.optim.SGD)`,
-    // Its epoch is the engine's own train_epoch, which protocol v1 can neither resume nor pause.
-    expectations: PROTOCOL_EPOCH_EXPECTATIONS,
     async probe(): Promise<Availability> {
       const f = await find();
       if ('reason' in f) return { available: false, reason: f.reason };

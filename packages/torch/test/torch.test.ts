@@ -1,4 +1,4 @@
-import { createReferenceBackend, type NetworkSpec, type Params } from '@backprop/core';
+import { type Backend, createReferenceBackend, type NetworkSpec, type Params } from '@backprop/core';
 import { findPython, pythonCandidates } from '@backprop/protocol';
 import { describe, expect, test } from 'vitest';
 import { TORCH_PYTHON_ENV, torchEntry, torchEntry64 } from '../src/index.js';
@@ -69,5 +69,52 @@ describe('torch', () => {
     expect(b.device).toBe('cpu');
     expect(b.capabilities).toContain('train-epoch');
     await b.dispose();
+  });
+
+  test('its own epoch run in parts (paused every 3 steps, resumed at step 4) is the uninterrupted epoch, bit for bit', async (ctx) => {
+    const av = await torchEntry64.probe();
+    if (!av.available) {
+      if ((process.env.BACKPROP_REQUIRE_BACKENDS ?? '').split(',').includes('torch'))
+        throw new Error(av.reason);
+      ctx.skip(av.reason);
+    }
+    const n = 23; // batches of 2: 12 steps, the last of one example
+    // A DataSet (of @backprop/data, not a dependency here) as the plain object it is.
+    const data: Parameters<NonNullable<Backend['trainEpoch']>>[0] = {
+      name: 'tiny',
+      count: n,
+      inputSize: 3,
+      classes: 2,
+      shape: [3],
+      features: Float64Array.from({ length: 3 * n }, (_, i) => ((i * 7) % 13) / 12),
+      featureScale: 1,
+      labels: Uint8Array.from({ length: n }, (_, i) => (i * 5) % 2),
+    };
+    const epoch = { batchSize: 2, seed: 5, eta: 0.5, weightDecay: 0.01 };
+    const flat = (p: Params) => [...p.weights, ...p.biases].flatMap((a) => [...a]);
+    const whole = await torchEntry64.create(spec, params);
+    const a = await whole.trainEpoch!(data, epoch);
+    expect(a.costs.length).toBe(12);
+    const parts = await torchEntry64.create(spec, params);
+    const pauses: number[] = [];
+    const stop = new Error('stop');
+    await expect(
+      parts.trainEpoch!(data, {
+        ...epoch,
+        pauseEvery: 3,
+        pauseOffset: 2, // pauses after steps 1, 4, 7, 10 of the epoch
+        betweenSteps: async (done) => {
+          pauses.push(done);
+          if (done === 4) throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
+    expect(pauses).toEqual([1, 4]);
+    const resumed = await torchEntry64.create(spec, await parts.getParams());
+    const b = await resumed.trainEpoch!(data, { ...epoch, startStep: 4, pauseEvery: 3, pauseOffset: 2 });
+    expect([...b.costs]).toEqual([...a.costs.subarray(4)]);
+    expect(b.batches).toEqual(a.batches);
+    expect(flat(await resumed.getParams())).toEqual(flat(await whole.getParams()));
+    for (const x of [whole, parts, resumed]) await x.dispose();
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { type RunFile, RunFileError, readRunFile, writeFileAtomic } from '@backprop/core';
-import { curvesSpec, type EpochRow, renderSvg, type StepRow, svgToPng } from '../charts.js';
+import { curveRows, curvesSpec, renderSvg, svgToPng } from '../charts.js';
 import { type Command, UsageError } from '../command.js';
 import { helpText, parseFlags, text, texts } from '../flags.js';
 
@@ -201,22 +201,6 @@ export function configDifferences(runs: readonly LabelledRun[]): string[] {
   for (const r of runs.slice(1))
     for (const [k, v] of Object.entries(key(r.run))) if (v !== first[k]) differ.add(k);
   return [...differ];
-}
-
-function curveRows(runs: readonly LabelledRun[]): { steps: StepRow[]; epochs: EpochRow[] } {
-  const steps: StepRow[] = [];
-  const epochs: EpochRow[] = [];
-  for (const { label, run } of runs) {
-    for (const p of run.curve.steps)
-      if (p.cost !== null && Number.isFinite(p.cost))
-        steps.push({ run: label, step: p.step, seconds: p.seconds, cost: p.cost });
-    for (const e of run.curve.epochs)
-      for (const set of ['validation', 'test'] as const) {
-        const s = e[set];
-        if (s) epochs.push({ run: label, epoch: e.epoch, seconds: e.seconds, accuracy: s.accuracy, set });
-      }
-  }
-  return { steps, epochs };
 }
 
 function defaultTitle(runs: readonly LabelledRun[]): string {

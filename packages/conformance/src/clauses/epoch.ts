@@ -87,14 +87,15 @@ function epochCases(
 }
 
 /** Epochs over 20–80 consecutive real MNIST training images on 784-16-16-10 or 784-30-10. */
-function mnistEpochs(): fc.Arbitrary<EpochCase> {
+function mnistEpochs(fetched?: DataSet): fc.Arbitrary<EpochCase> {
+  const train = mnistTrain(fetched);
   return fc
     .record({
       sizes: fc.constantFrom([784, 16, 16, 10], [784, 30, 10]),
       activation: fc.constantFrom('sigmoid' as const, 'relu' as const),
       cost: fc.constantFrom('quadratic' as const, 'cross-entropy' as const),
-      count: fc.integer({ min: 20, max: 80 }),
-      start: fc.integer({ min: 0, max: 60000 - 80 }),
+      count: fc.integer({ min: 20, max: Math.max(20, Math.min(80, train.count)) }),
+      start: fc.integer({ min: 0, max: Math.max(0, train.count - 80) }),
       seed: fc.integer({ min: 0, max: 0x7fffffff }),
       init: fc.integer({ min: 1, max: 1000 }),
       eta: fc.integer({ min: 1, max: 4 }).map((k) => 2 ** -k),
@@ -102,7 +103,7 @@ function mnistEpochs(): fc.Arbitrary<EpochCase> {
     .chain((h) =>
       BATCH_SIZES.filter((m) => m <= h.count).map((batchSize) => {
         const spec: NetworkSpec = { sizes: [...h.sizes], activation: h.activation, cost: h.cost };
-        const data = slice(mnistTrain(), h.start, h.start + h.count);
+        const data = slice(train, h.start, Math.min(h.start + h.count, train.count));
         return {
           spec,
           params: initParams(spec, h.init, 'scaled-normal'),
@@ -134,7 +135,7 @@ const EPOCH_FAMILIES: readonly CaseFamily<EpochCase>[] = Object.freeze([
   { id: 'small', arbitrary: () => epochCases([2, 10]) },
   { id: 'batch', share: 0.25, arbitrary: () => epochCases([17, 80], BATCH_SIZES) },
   { id: 'mnist', share: 0.15, arbitrary: mnistEpochs },
-  { id: 'fixture', cases: () => [epochFixture(mnistFixture())] },
+  { id: 'fixture', cases: (train) => [epochFixture(mnistFixture(train))] },
 ]);
 
 function describeEpoch(c: EpochCase): string {

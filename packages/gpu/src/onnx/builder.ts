@@ -68,6 +68,8 @@ export class GraphBuilder {
   private readonly used = new Set<string>();
   private readonly nodeNames = new Set<string>();
   private readonly constants = new Map<string, string>();
+  /** Values renamed to graph outputs: old name → output name. */
+  private readonly renamed = new Map<string, string>();
 
   /** @param name graph name; @param scope prefix for generated value names (keeps a subgraph's names apart from its parent's). */
   constructor(
@@ -138,7 +140,13 @@ export class GraphBuilder {
     for (let i = 1; this.nodeNames.has(nodeName); i++) nodeName = `${opts.name}#${i}`;
     this.nodeNames.add(nodeName);
     const attribute_ = Object.entries(opts.attrs ?? {}).map(([k, v]) => attribute(k, v));
-    this.nodes.push({ opType, input: [...inputs], output, name: nodeName, attribute: attribute_ });
+    this.nodes.push({
+      opType,
+      input: inputs.map((i) => this.resolve(i)),
+      output,
+      name: nodeName,
+      attribute: attribute_,
+    });
     return output;
   }
   /** Shorthand for a single-output node. */
@@ -146,16 +154,38 @@ export class GraphBuilder {
     return this.node(opType, inputs, { name, attrs })[0]!;
   }
 
-  /** Rename `value` to the exact graph output `name` (through Identity) and declare it. */
+  /**
+   * Declare `value` as the graph output `name`. A value a node of this graph computed is renamed:
+   * its producer writes `name` directly, and the nodes that read it read `name`. No Identity
+   * node: onnxruntime-web's WebGPU backend has no Identity kernel and would leave it to the CPU,
+   * which GPU sessions forbid. A graph input, or a value already output under another name, is
+   * copied by a Reshape to its own shape (a pure copy, which every provider here runs).
+   */
   output(name: string, value: string, type: ElemType = 'float32', dims?: readonly Dim[]): string {
-    if (this.used.has(name) && name !== value)
-      throw new Error(`graph ${this.name}: output name '${name}' is already used`);
-    if (name !== value) {
+    const v = this.resolve(value);
+    if (name !== v) {
+      if (this.used.has(name)) throw new Error(`graph ${this.name}: output name '${name}' is already used`);
       this.used.add(name);
-      this.nodes.push({ opType: 'Identity', input: [value], output: [name], name: `out/${name}` });
+      const producer = this.nodes.find((n) => n.output?.includes(v));
+      if (producer && !this.outputs.some((o) => o.name === v)) {
+        producer.output = producer.output!.map((o) => (o === v ? name : o));
+        for (const n of this.nodes) n.input = n.input!.map((i) => (i === v ? name : i));
+        this.renamed.set(v, name);
+      } else {
+        if (!dims)
+          throw new Error(`graph ${this.name}: output '${name}' copies '${v}' and needs its dims (its rank)`);
+        // Shape entries 0 keep the input's dimension (Reshape's allowzero = 0), so the batch may vary.
+        const shape = this.ints(dims.map(() => 0));
+        this.nodes.push({ opType: 'Reshape', input: [v, shape], output: [name], name: `out/${name}` });
+      }
     }
     this.outputs.push({ name, type, dims });
     return name;
+  }
+
+  /** The current name of `value` (a value renamed to a graph output goes by that output's name). */
+  private resolve(value: string): string {
+    return this.renamed.get(value) ?? value;
   }
 
   /** Names of the declared inputs and outputs, in order. */

@@ -148,13 +148,34 @@ export function stepsGraph(spec: NetworkSpec, features: SgdFeatures, steps: numb
   }
   outputParams(g, spec, p, nextParamNames(spec));
   if (v) outputParams(g, spec, v, velocityNames(spec, '.next'));
-  const all = costs.length === 1 ? costs[0]! : g.op('Concat', costs, 'cost.mean/per_step', { axis: 0 });
-  g.output('costs', all, 'float32', [steps, 1]);
+  g.output('costs', concatRows(g, costs, 'cost.mean/per_step'), 'float32', [steps, 1]);
   return g;
 }
 
 /**
- * Identity on the parameters: reads device-resident parameters back into CPU tensors.
+ * The most inputs one Concat takes here. onnxruntime-web's WebGPU Concat binds every input and
+ * its output as storage buffers, and WebGPU's default limit is 8 per shader stage: with 8 inputs
+ * its pipeline failed validation and `costs` came back as garbage (4e-45), silently.
+ * @internal the graphs' own plumbing
+ */
+export const CONCAT_FAN_IN = 7;
+
+/** `values` stacked along axis 0, in order, by a tree of Concats of at most {@link CONCAT_FAN_IN} inputs. */
+function concatRows(g: GraphBuilder, values: readonly string[], name: string): string {
+  let level = [...values];
+  while (level.length > 1) {
+    const next: string[] = [];
+    for (let i = 0; i < level.length; i += CONCAT_FAN_IN) {
+      const group = level.slice(i, i + CONCAT_FAN_IN);
+      next.push(group.length === 1 ? group[0]! : g.op('Concat', group, name, { axis: 0 }));
+    }
+    level = next;
+  }
+  return level[0]!;
+}
+
+/**
+ * A copy of the parameters: reads device-resident parameters back into CPU tensors.
  * @internal the backend's device plumbing
  */
 export function readbackGraph(spec: NetworkSpec, withVelocity = false): GraphBuilder {
@@ -171,7 +192,7 @@ export function readbackGraph(spec: NetworkSpec, withVelocity = false): GraphBui
 }
 
 /**
- * Identity on a float32 matrix: uploads a data set once and leaves it on the device.
+ * A copy of a float32 matrix: uploads a data set once and leaves it on the device.
  * @internal the backend's device plumbing
  */
 export function uploadGraph(columns: number): GraphBuilder {

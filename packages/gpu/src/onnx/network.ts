@@ -79,7 +79,7 @@ function activate(g: GraphBuilder, spec: NetworkSpec, z: string, l: number, tag:
     case 'relu':
       return g.op('Relu', [z], `fwd.act/act.relu/a${l}${tag}`);
     case 'identity':
-      return g.op('Identity', [z], `fwd.act/identity/a${l}${tag}`);
+      return z; // fwd.act with σ(x) = x: a^l is z^l itself (no node: WebGPU in a browser has no Identity kernel)
   }
 }
 

@@ -124,12 +124,15 @@ class Network:
             p += v  # sgd.step: θ ← θ + v (θ − η∇C without momentum)
         return t["cost"]
 
-    def train_epoch(self, x, y, batch_size, seed, eta, momentum=0.0, weight_decay=0.0, last_batch="keep"):
+    def train_epoch(self, x, y, batch_size, seed, eta, momentum=0.0, weight_decay=0.0, last_batch="keep", start_step=0, steps=None):
         order = np.random.default_rng(seed).permutation(len(x))  # sgd.epoch: a seeded shuffle
         batches = [order[k : k + batch_size] for k in range(0, len(x), batch_size)]
         if last_batch == "drop" and len(batches[-1]) < batch_size:
             batches.pop()
-        costs = [self.step(x[B], y[B], eta, momentum, weight_decay) for B in batches]
+        # The whole shuffle, then only steps start_step … start_step + steps − 1 of it (a resumed
+        # or paused epoch: the host asks for consecutive parts, the same seed each time).
+        end = len(batches) if steps is None else start_step + steps
+        costs = [self.step(x[B], y[B], eta, momentum, weight_decay) for B in batches[start_step:end]]
         return batches, costs
 
 

@@ -4,6 +4,7 @@ import {
   type EpochPoint,
   type Evaluation,
   type ModelProvenance,
+  modelProvenance,
   parameterCount,
   type RunConfig,
   type RunFile,
@@ -175,16 +176,7 @@ export function divergedRun(
   };
 }
 
-/** The model's provenance: when, the run's settings (the spec is the model's own), the backend, the data, the result. */
+/** The model's provenance (core's {@link modelProvenance} of the run), its run file named relative to the model file. */
 export function provenance(config: TrainConfig, head: RunHead, final: Evaluation): ModelProvenance {
-  const { spec: _spec, ...settings } = config.settings;
-  const b = head.backend;
-  return {
-    createdAt: new Date().toISOString(),
-    ...settings,
-    backend: `${b.name} (${b.dtype}, ${b.device})`,
-    data: head.config.data.source,
-    testAccuracy: final.accuracy,
-    runFile: fromFile(config.paths.model, config.paths.run),
-  };
+  return modelProvenance(head, final.accuracy, fromFile(config.paths.model, config.paths.run));
 }
