@@ -1,6 +1,8 @@
 // Wall time of the conformance suite per backend: `backprop conformance --backend NAME
-// --report json` as a child process (start-up, provider start, all 21 clauses with 20
-// fast-check cases each plus the MNIST fixture), with the pass/fail counts from its report.
+// --report json` as a child process (start-up, provider start, every clause on every case
+// family with 20 random cases per clause and family share, plus the fixed cases), with the
+// pass/fail counts from its report. `--bin` times another build of the CLI in the same run
+// (e.g. main's, for a before/after), interleaved with this one.
 //
 //   node benchmarks/conformance.bench.mjs [--backends reference,onnx-cpu,onnx-webgpu] [--reps 1]
 //        [--out-dir runs/bench]
@@ -25,15 +27,16 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'packages/cli/dist/bin.js');
 
 /**
- * Time `backprop conformance --backend NAME --report json --out FILE` once: `{ backend, code,
- * seconds, passed, failed, skipped, reason }` (counts from the JSON report).
+ * Time `backprop conformance --backend NAME --report json --out FILE` once, with the CLI at
+ * `cli` (default: this checkout's): `{ backend, code, seconds, passed, failed, skipped, reason }`
+ * (counts from the JSON report).
  */
-export function timeConformance(backend, outDir) {
-  const file = join(outDir, `conformance-${backend}.json`);
+export function timeConformance(backend, outDir, cli = bin) {
+  const file = join(outDir, `conformance-${backend}${cli === bin ? '' : '-other'}.json`);
   const t0 = performance.now();
   const r = spawnSync(
     process.execPath,
-    [bin, 'conformance', '--backend', backend, '--report', 'json', '--out', file],
+    [cli, 'conformance', '--backend', backend, '--report', 'json', '--out', file],
     {
       cwd: root,
       encoding: 'utf8',
@@ -67,27 +70,38 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
       backends: { type: 'string', default: 'reference,onnx-cpu,onnx-webgpu' },
       reps: { type: 'string', default: '1' },
       'out-dir': { type: 'string', default: 'runs/bench' },
+      bin: { type: 'string' },
     });
     const reps = positiveInt(values, 'reps');
     const outDir = resolve(values['out-dir']);
     const env = environment();
     console.log(`node ${env.node}, ${env.cpu}, load average ${formatLoad(env.loadBefore)}`);
     const results = [];
+    const builds = [['this', bin], ...(values.bin ? [['other', resolve(values.bin)]] : [])];
     for (const backend of list(values.backends)) {
-      const runs = [];
-      for (let i = 0; i < reps; i++) runs.push(timeConformance(backend, outDir));
-      const last = runs.at(-1);
-      results.push({
-        ...last,
-        runs: runs.map((r) => r.seconds),
-        seconds: median(runs.map((r) => r.seconds)),
-      });
+      const runs = new Map(builds.map(([name]) => [name, []]));
+      for (let i = 0; i < reps; i++) {
+        // Interleaved, the first build alternating, so that both see the same load.
+        const order = i % 2 === 0 ? builds : [...builds].reverse();
+        for (const [name, cli] of order) runs.get(name).push(timeConformance(backend, outDir, cli));
+      }
+      for (const [name, cli] of builds) {
+        const rs = runs.get(name);
+        results.push({
+          ...rs.at(-1),
+          build: name,
+          cli,
+          runs: rs.map((r) => r.seconds),
+          seconds: median(rs.map((r) => r.seconds)),
+        });
+      }
     }
     console.log(
       table(
-        ['backend', 'seconds (median)', 'runs', 'passed', 'failed', 'skipped', 'exit'],
+        ['backend', 'build', 'seconds (median)', 'runs', 'passed', 'failed', 'skipped', 'exit'],
         results.map((r) => [
           r.backend,
+          r.build,
           r.seconds.toFixed(1),
           r.runs.map((s) => s.toFixed(1)).join(' '),
           r.passed,

@@ -80,9 +80,13 @@ class MyNetwork {
         (_, jk) => dl[Math.floor(jk / sizes[i])] * as[i][jk % sizes[i]],
       ),
     ); // bp4
+    // ln a_j = z_j − ln Σ_k e^{z_k}, from z: −ln a_j itself is ∞ once a_j underflows to 0.
+    const zL = zs[L - 1];
+    const top = Math.max(...zL);
+    const lse = top + Math.log(zL.reduce((s, z) => s + Math.exp(z - top), 0));
     const c =
       cost === 'cross-entropy'
-        ? -y.reduce((s, yj, j) => s + (yj === 0 ? 0 : yj * Math.log(aL[j])), 0)
+        ? -y.reduce((s, yj, j) => s + (yj === 0 ? 0 : yj * (zL[j] - lse)), 0)
         : (cost === 'quadratic' ? 0.5 : 1) * aL.reduce((s, a, j) => s + (a - y[j]) ** 2, 0);
     return { zs, as, d, gw, gb: d, c }; // bp3: ∂C/∂b = δ
   }

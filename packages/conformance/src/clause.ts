@@ -1,7 +1,6 @@
 import type { Backend, Capability, Dtype, NetworkSpec, Params } from '@backprop/core';
-import type * as fc from 'fast-check';
 import type { Comparison } from './compare.js';
-import type { Fixture } from './fixture.js';
+import type { CaseFamily } from './families.js';
 import type { CheckKind, Tolerance } from './tolerance.js';
 
 /** What a check is given: the backend under test (one per network shape) and a comparison. */
@@ -32,12 +31,13 @@ export interface Clause<C = unknown> {
    * any of these the clause is "not applicable" (status `n/a`), never passed.
    */
   readonly needs: readonly Capability[];
-  /** True for clauses beyond the document (softmax, cross-entropy). */
+  /** True for clauses beyond the document (softmax, cross-entropy, momentum, weight decay, the epoch's hooks). */
   readonly extension?: boolean;
-  /** Random cases (fast-check). */
-  arbitrary(): fc.Arbitrary<C>;
-  /** The fixed MNIST case, where the clause applies to the document's network. */
-  fixture?(f: Fixture): C;
+  /**
+   * The case families it runs, in order (docs/spec.md#case-families): random cases from fast-check
+   * (a failure is shrunk within its family) and fixed ones such as the MNIST fixture.
+   */
+  readonly families: readonly CaseFamily<C>[];
   /** The case in words (a shrunk counterexample is printed with this). */
   describe(c: C): string;
   /** Throws ClauseFailure (via ctx.cmp) at the first value out of tolerance. */

@@ -17,14 +17,17 @@ export class Comparison {
   /** Components skipped as not applicable (e.g. a finite difference across a ReLU kink). */
   skipped = 0;
   private readonly floorRatio: number;
+  private readonly tinyRatio: number;
 
   constructor(readonly tol: Tolerance) {
     this.floorRatio = tol.rel > 0 ? tol.abs / tol.rel : 0;
+    this.tinyRatio = tol.rel > 0 ? (tol.tiny ?? 0) / tol.rel : 0;
   }
 
   /**
-   * Check `|actual − expected| ≤ rel·magnitude + abs·scale`; throws {@link ClauseFailure} when not.
-   * `magnitude` bounds the rounding of the formula (Σ|terms|); `scale` defaults to it.
+   * Check `|actual − expected| ≤ rel·magnitude + abs·scale + tiny`; throws {@link ClauseFailure}
+   * when not. `magnitude` bounds the rounding of the formula (Σ|terms|); `scale` defaults to it;
+   * `tiny` is the dtype's floor (see {@link Tolerance}).
    */
   near(
     label: () => string,
@@ -40,7 +43,7 @@ export class Comparison {
       e = Number.POSITIVE_INFINITY;
     else if (diff === 0) e = 0;
     else {
-      const d = Math.abs(magnitude) + this.floorRatio * Math.abs(scale);
+      const d = Math.abs(magnitude) + this.floorRatio * Math.abs(scale) + this.tinyRatio;
       e = d > 0 ? diff / d : Number.POSITIVE_INFINITY;
     }
     if (e > this.worst) this.worst = e;

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Backend, NetworkSpec, Params } from '@backprop/core';
-import { StdioEngine, type StdioEngineOptions } from '@backprop/protocol';
+import { PROTOCOL_EPOCH_EXPECTATIONS, StdioEngine, type StdioEngineOptions } from '@backprop/protocol';
 import type { BackendFactory } from './pool.js';
 import type { Availability, BackendEntry } from './registry.js';
 import { type ConformanceTarget, resolveTarget } from './runner.js';
@@ -27,6 +27,11 @@ export async function engineEntry(
     description: hello
       ? `${hello.engine.name} ${hello.engine.version} over the engine protocol (${label})`
       : `engine protocol: ${label}`,
+    // An engine with its own epoch loop but without train-epoch-range meets the limits of a
+    // whole-epoch train_epoch (no start step, no pauses).
+    ...(hello?.capabilities.includes('train-epoch') && !hello.extensions.includes('train-epoch-range')
+      ? { expectations: PROTOCOL_EPOCH_EXPECTATIONS }
+      : {}),
     probe: async () => av,
     create: (spec: NetworkSpec, params: Params): Promise<Backend> => engine.create(spec, params),
   };

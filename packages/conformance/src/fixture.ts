@@ -17,7 +17,18 @@ export interface Fixture {
 }
 
 let cached: Fixture | undefined;
+let train: DataSet | undefined;
 const given = new WeakMap<DataSet, Fixture>();
+
+/**
+ * The MNIST training set the cases take real rows from: `fetched` where there is no file system
+ * (a browser page passes the images it fetched), else `loadMnist().train`, loaded once per process.
+ */
+export function mnistTrain(fetched?: DataSet): DataSet {
+  if (fetched) return fetched;
+  train ??= loadMnist().train;
+  return train;
+}
 
 /**
  * The fixed fixture: 784-16-16-10 sigmoid with the quadratic cost, seed-1 N(0,1) parameters, and
@@ -31,7 +42,7 @@ export function mnistFixture(train?: DataSet): Fixture {
     if (!f) given.set(train, (f = fixtureOf(train)));
     return f;
   }
-  return (cached ??= fixtureOf(loadMnist().train));
+  return (cached ??= fixtureOf(mnistTrain()));
 }
 
 function fixtureOf(train: DataSet): Fixture {

@@ -5,15 +5,17 @@ export type BackendFactory = (spec: NetworkSpec, params: Params) => Backend | Pr
 
 /**
  * Backends kept per network shape so that consecutive cases on the same spec only call
- * `setParams` (an ONNX session costs 10–100 ms to create). The least recently used is disposed
- * beyond `capacity`; clauses drawing the same arbitrary with the same seed meet the same specs, so a large capacity lets them share sessions.
+ * `setParams` (an ONNX session costs 10–100 ms to create, and the ONNX backends share sessions
+ * among live backends of the same structure). The least recently used is disposed beyond
+ * `capacity`; clauses drawing the same arbitrary with the same seed meet the same specs, so a
+ * large capacity lets them share.
  */
 export class BackendPool {
   private readonly live = new Map<string, Promise<Backend>>();
 
   constructor(
     private readonly factory: BackendFactory,
-    private readonly capacity = 64,
+    private readonly capacity = 256,
   ) {}
 
   /** A backend for `spec` holding `params`. */

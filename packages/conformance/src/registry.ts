@@ -8,6 +8,7 @@ export {
   availability,
   type BackendEntry,
   type BackendOptions,
+  type ClauseExpectation,
   getBackend,
   listBackends,
   openBackend,

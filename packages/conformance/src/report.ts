@@ -1,4 +1,5 @@
 import { CLAUSES } from './clauses/index.js';
+import { FAMILIES } from './families.js';
 import type { ClauseResult, ConformanceReport } from './runner.js';
 
 /** The report formats of `backprop conformance --report`. */
@@ -13,12 +14,13 @@ export function short(x: number): string {
   return x >= 0.01 && x < 100 ? x.toFixed(2) : x.toExponential(1);
 }
 
-const MARK = { pass: '✓', fail: '✗', skip: '–', 'n/a': '○' } as const;
+const MARK = { pass: '✓', fail: '✗', skip: '–', 'n/a': '○', xfail: '⊘' } as const;
 
 function cell(r: ClauseResult | undefined): string {
   if (!r) return '';
   if (r.status === 'skip') return `${MARK.skip} skip`;
   if (r.status === 'n/a') return `${MARK['n/a']} n/a`;
+  if (r.status === 'xfail') return `${MARK.xfail} xfail`;
   const rel = r.status === 'pass' ? '≤' : '>';
   return `${MARK[r.status]} ${String(r.cases).padStart(3)} ${short(r.worst).padStart(7)} ${rel} ${short(r.tolerance)}`;
 }
@@ -40,7 +42,8 @@ function summaryLine(r: ConformanceReport): string {
   if (!r.available)
     return `${r.backend}: unavailable${r.required ? ' (REQUIRED: failure)' : ''}: ${r.reason ?? ''}`;
   const na = n('n/a') > 0 ? `, ${n('n/a')} not applicable` : '';
-  return `${r.backend}: ${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped${na} in ${(r.durationMs / 1000).toFixed(1)} s (seed ${r.seed}, ${r.runs} random cases per clause + MNIST fixture)`;
+  const xf = n('xfail') > 0 ? `, ${n('xfail')} expected failures` : '';
+  return `${r.backend}: ${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped${na}${xf} in ${(r.durationMs / 1000).toFixed(1)} s (seed ${r.seed}, runs ${r.runs}: random cases per clause and family, and the fixed ones)`;
 }
 
 /** Why clauses were not applicable: one line per backend and reason, with the clauses it covers. */
@@ -55,13 +58,38 @@ function notApplicable(reports: readonly ConformanceReport[]): string[] {
   return out;
 }
 
+/**
+ * The backends' expectations, each with its reason: an expected failure with how it failed, an
+ * expected skip, and a stale one (an expected failure that passed, which fails the run).
+ */
+function expectations(reports: readonly ConformanceReport[]): string[] {
+  const out: string[] = [];
+  for (const rep of reports)
+    for (const r of rep.results) {
+      const e = r.expectation;
+      if (!e) continue;
+      if (r.status === 'xfail') out.push(`${MARK.xfail} ${r.id} on ${rep.backend}: ${r.message ?? ''}`);
+      else if (r.stale) out.push(`${MARK.fail} ${r.id} on ${rep.backend}: ${r.message ?? ''}`);
+      else
+        out.push(
+          `${MARK.skip} ${r.id} on ${rep.backend}: ${e.status} expected (${e.reason}); ${r.message ?? r.status}`,
+        );
+    }
+  return out;
+}
+
+/** The family a failure was found in, for its line. */
+function inFamily(r: ClauseResult): string {
+  return r.family ? `, family ${r.family}` : '';
+}
+
 /** Every failure with its message and its (shrunk) counterexample. */
 function failures(reports: readonly ConformanceReport[]): string[] {
   const out: string[] = [];
   for (const rep of reports)
     for (const r of rep.results)
-      if (r.status === 'fail') {
-        out.push(`✗ ${r.id} on ${rep.backend} (${r.section}): ${r.message ?? ''}`);
+      if (r.status === 'fail' && !r.stale) {
+        out.push(`✗ ${r.id} on ${rep.backend} (${r.section}${inFamily(r)}): ${r.message ?? ''}`);
         if (r.counterexample) {
           const how =
             r.shrinks !== undefined
@@ -97,6 +125,8 @@ export function formatTable(reports: readonly ConformanceReport[]): string {
   ];
   const na = notApplicable(reports);
   if (na.length > 0) out.push('', ...na);
+  const ex = expectations(reports);
+  if (ex.length > 0) out.push('', 'expectations:', ...ex);
   const f = failures(reports);
   if (f.length > 0) out.push('', ...f);
   return out.join('\n');
@@ -155,7 +185,7 @@ export function formatJunit(reports: readonly ConformanceReport[]): string {
         cases.push(
           `${open}\n      <system-out>${xml(`${r.cases} cases, worst error ${short(r.worst)} ≤ ${short(r.tolerance)}`)}</system-out>\n    </testcase>`,
         );
-      else if (r.status === 'skip' || r.status === 'n/a') {
+      else if (r.status === 'skip' || r.status === 'n/a' || r.status === 'xfail') {
         s++;
         cases.push(`${open}\n      <skipped message="${xml(r.message ?? 'skipped')}"/>\n    </testcase>`);
       } else {
@@ -198,6 +228,8 @@ export function formatMarkdown(reports: readonly ConformanceReport[]): string {
   out.push('', ...reports.map((r) => `- ${summaryLine(r)}`));
   const na = notApplicable(reports);
   if (na.length > 0) out.push('', ...na.map((l) => `- ${mdEscape(l)}`));
+  const ex = expectations(reports);
+  if (ex.length > 0) out.push('', 'Expectations:', '', ...ex.map((l) => `- ${mdEscape(l)}`));
   const f = failures(reports);
   if (f.length > 0) out.push('', '```text', ...f, '```');
   return `${out.join('\n')}\n`;
@@ -215,4 +247,30 @@ export function formatReport(format: ReportFormat, reports: readonly Conformance
     case 'md':
       return formatMarkdown(reports);
   }
+}
+
+/**
+ * The case families each clause runs, as the Markdown table of docs/spec.md#case-families: per
+ * family the random cases drawn with `runs` per clause (default 20) and the fixed ones.
+ */
+export function formatFamilies(runs = 20): string {
+  const ids = FAMILIES.map((f) => f.id);
+  const out = [`| clause | ${ids.join(' | ')} |`, `| --- | ${ids.map(() => '---').join(' | ')} |`];
+  for (const c of CLAUSES) {
+    const cells = ids.map((id) => {
+      const f = c.families.find((x) => x.id === id);
+      if (!f) return '';
+      const random = f.arbitrary ? String(Math.max(1, Math.round(runs * (f.share ?? 1)))) : '';
+      let fixed = '';
+      try {
+        const n = f.cases?.().length ?? 0;
+        if (n > 0) fixed = `${n} fixed`;
+      } catch {
+        fixed = 'fixed';
+      }
+      return [random, fixed].filter((s) => s).join(' + ');
+    });
+    out.push(`| [\`${c.id}\`](#${c.id}) | ${cells.join(' | ')} |`);
+  }
+  return `${out.join('\n')}\n`;
 }

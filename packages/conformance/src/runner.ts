@@ -1,10 +1,16 @@
-import { CAPABILITY_MEANING, type Capability, capabilitiesOf, type Dtype } from '@backprop/core';
+import {
+  CAPABILITY_MEANING,
+  type Capability,
+  type ClauseExpectation,
+  capabilitiesOf,
+  type Dtype,
+} from '@backprop/core';
 import type { DataSet } from '@backprop/data';
 import * as fc from 'fast-check';
 import type { CheckContext, Clause } from './clause.js';
-import { selectClauses } from './clauses/index.js';
+import { CLAUSES, selectClauses } from './clauses/index.js';
 import { ClauseFailure, Comparison } from './compare.js';
-import { mnistFixture } from './fixture.js';
+import { type CaseFamily, FAMILIES } from './families.js';
 import { type BackendFactory, BackendPool } from './pool.js';
 import { availability, type BackendEntry, requiredBackends } from './registry.js';
 import type { CheckKind } from './tolerance.js';
@@ -16,11 +22,13 @@ export const DEFAULT_SEED = 1;
 export const DEFAULT_RUNS = 20;
 
 /**
- * `pass`: every case within tolerance; `fail`: a value out of tolerance (or the backend threw);
- * `skip`: unavailable backend or nothing to compare; `n/a`: the clause needs something the backend
- * does not have (its message says what: "not applicable: …"). Only `fail` fails a report.
+ * `pass`: every case within tolerance; `fail`: a value out of tolerance (or the backend threw), or
+ * a stale expectation (an expected failure that passed); `skip`: unavailable backend, skipped by an
+ * expectation, or nothing to compare; `n/a`: the clause needs something the backend does not have
+ * (its message says what: "not applicable: …"); `xfail`: failed, as the backend's expectations say
+ * it does (the message says why it is expected and how it failed). Only `fail` fails a report.
  */
-export type ClauseStatus = 'pass' | 'fail' | 'skip' | 'n/a';
+export type ClauseStatus = 'pass' | 'fail' | 'skip' | 'n/a' | 'xfail';
 
 /** The outcome of one clause on one backend. */
 export interface ClauseResult {
@@ -33,8 +41,16 @@ export interface ClauseResult {
   readonly backend: string;
   readonly dtype: Dtype;
   readonly status: ClauseStatus;
-  /** Cases that compared at least one value (random cases and the fixture). */
+  /** Cases that compared at least one value (random cases and fixed ones). */
   readonly cases: number;
+  /** Cases run per family (docs/spec.md#case-families), in the order run. */
+  readonly families?: Readonly<Record<string, number>>;
+  /** The family of the failing case. */
+  readonly family?: string;
+  /** The backend's expectation for this clause, when it has one. */
+  readonly expectation?: ClauseExpectation;
+  /** An `xfail` expectation whose clause passed: the expectation is out of date (status `fail`). */
+  readonly stale?: boolean;
   /** Cases that had nothing to compare (e.g. a zero gradient for sgd.descent). */
   readonly vacuous: number;
   /** Worst normalised error over every value compared (see Tolerance), 0 if none. */
@@ -64,6 +80,8 @@ export interface ConformanceReport {
   readonly required: boolean;
   readonly seed: number;
   readonly runs: number;
+  /** The case families run, when the options restricted them (`families`, `fixture: false`). */
+  readonly families?: readonly string[];
   readonly results: readonly ClauseResult[];
   /** No clause failed, and the backend is available if required. */
   readonly passed: boolean;
@@ -78,8 +96,15 @@ export interface ConformanceOptions {
   readonly runs?: number;
   /** Clause ids or prefixes (`bp2`, `act`); all by default. */
   readonly clauses?: readonly string[];
-  /** Also run the MNIST fixture (default true). */
+  /** Also run the cases on MNIST, the families `fixture` and `mnist` (default true). */
   readonly fixture?: boolean;
+  /** Only these case families (ids of {@link FAMILIES}); all by default. */
+  readonly families?: readonly string[];
+  /**
+   * Expectations by clause id, added to (and overriding) the entry's own
+   * ({@link BackendEntry.expectations}).
+   */
+  readonly expectations?: Readonly<Record<string, ClauseExpectation>>;
   /**
    * The MNIST training set the fixture takes its images from, where there is no file system to
    * read it from (a browser page passes the images it fetched); default: `loadMnist().train`.
@@ -108,7 +133,45 @@ export interface TargetInfo {
   readonly version?: string;
   /** What the backend can report or do (every capability unless it declares fewer). */
   readonly capabilities: ReadonlySet<Capability>;
+  /** Its expectations by clause id (the entry's). */
+  readonly expectations: Readonly<Record<string, ClauseExpectation>>;
   readonly factory: BackendFactory;
+}
+
+/** Throw, naming the backend and the clauses, if an expectation names no clause or is malformed. */
+export function checkExpectations(
+  backend: string,
+  expectations: Readonly<Record<string, ClauseExpectation>>,
+): void {
+  for (const [id, e] of Object.entries(expectations)) {
+    if (!CLAUSES.some((c) => c.id === id))
+      throw new Error(
+        `the expectations of ${backend} name '${id}', which is no clause; clauses: ${CLAUSES.map((c) => c.id).join(', ')}`,
+      );
+    if (
+      !(e && (e.status === 'xfail' || e.status === 'skip') && typeof e.reason === 'string' && e.reason.trim())
+    )
+      throw new Error(
+        `the expectation of ${backend} for ${id} must be { status: 'xfail' | 'skip', reason: '…' } with a reason, got ${JSON.stringify(e)}`,
+      );
+  }
+}
+
+/** The families of a clause that `options` select (`families`, and `fixture: false` leaving out MNIST). */
+export function selectFamilies<C>(
+  families: readonly CaseFamily<C>[],
+  options: ConformanceOptions,
+): CaseFamily<C>[] {
+  const ids = options.families;
+  if (ids)
+    for (const id of ids)
+      if (!FAMILIES.some((f) => f.id === id))
+        throw new Error(`no case family '${id}'; families: ${FAMILIES.map((f) => f.id).join(', ')}`);
+  return families.filter(
+    (f) =>
+      (!ids || ids.includes(f.id)) &&
+      !(options.fixture === false && (f.id === 'fixture' || f.id === 'mnist')),
+  );
 }
 
 /**
@@ -118,6 +181,8 @@ export interface TargetInfo {
 export async function resolveTarget(target: ConformanceTarget): Promise<TargetInfo> {
   if (typeof target !== 'function') {
     const av = await availability(target);
+    const expectations = target.expectations ?? {};
+    checkExpectations(target.name, expectations);
     return {
       name: target.name,
       dtype: target.dtype,
@@ -127,6 +192,7 @@ export async function resolveTarget(target: ConformanceTarget): Promise<TargetIn
         ? { device: av.device, ...(av.version !== undefined ? { version: av.version } : {}) }
         : { reason: av.reason }),
       capabilities: capabilitiesOf(av.available ? av : {}),
+      expectations,
       factory: (spec, params) => target.create(spec, params),
     };
   }
@@ -141,6 +207,7 @@ export async function resolveTarget(target: ConformanceTarget): Promise<TargetIn
     available: true,
     device: probe.device,
     capabilities: capabilitiesOf(probe),
+    expectations: {},
     factory: target,
   };
   await probe.dispose();
@@ -152,6 +219,8 @@ export class ConformanceSession {
   private readonly pool: BackendPool;
   readonly seed: number;
   readonly runs: number;
+  /** The backend's expectations and those of the options (which win), by clause id. */
+  readonly expectations: Readonly<Record<string, ClauseExpectation>>;
 
   constructor(
     readonly info: TargetInfo,
@@ -160,6 +229,8 @@ export class ConformanceSession {
     this.pool = new BackendPool(info.factory);
     this.seed = options.seed ?? DEFAULT_SEED;
     this.runs = options.runs ?? DEFAULT_RUNS;
+    this.expectations = { ...info.expectations, ...options.expectations };
+    checkExpectations(info.name, this.expectations);
   }
 
   /** The result of `clause` without running it, for an unavailable backend. */
@@ -197,18 +268,49 @@ export class ConformanceSession {
     };
   }
 
-  /** Run one clause: the MNIST fixture (where it applies), then the random cases, shrinking a failure. */
+  /**
+   * Run one clause, applying the backend's expectation for it: an `xfail` that fails is `xfail`, one
+   * that passes is a stale expectation (`fail`); a `skip` is not run.
+   */
   async run<C>(clause: Clause<C>): Promise<ClauseResult> {
-    const start = performance.now();
-    const header = this.header(clause);
     if (!this.info.available) return this.skipped(clause, this.info.reason ?? 'unavailable');
     const na = this.notApplicable(clause);
     if (na) return { ...this.skipped(clause, na), status: 'n/a' };
+    const expectation = this.expectations[clause.id];
+    if (expectation?.status === 'skip')
+      return { ...this.skipped(clause, `skipped by expectation: ${expectation.reason}`), expectation };
+    const r = await this.check(clause);
+    if (expectation?.status !== 'xfail') return r;
+    if (r.status === 'fail')
+      return {
+        ...r,
+        status: 'xfail',
+        expectation,
+        message: `expected failure (${expectation.reason}): ${r.message ?? ''}`,
+      };
+    return {
+      ...r,
+      status: 'fail',
+      expectation,
+      stale: true,
+      message: `stale expectation: expected to fail (${expectation.reason}), but ${r.status === 'pass' ? 'it passed' : `it did not fail (${r.message ?? r.status})`}; remove the expectation`,
+    };
+  }
+
+  /**
+   * Check one clause on every case of its families (those the options select), in order: each
+   * family's random cases, shrinking a failure within the family, then its fixed cases.
+   */
+  private async check<C>(clause: Clause<C>): Promise<ClauseResult> {
+    const start = performance.now();
+    const header = this.header(clause);
     const dtype = this.info.dtype;
     const tol = toleranceFor(dtype, clause.kind);
+    const limit = this.options.timeLimitMs ?? 120_000;
     let worst = 0;
     let checked = 0;
     let vacuous = 0;
+    const perFamily: Record<string, number> = {};
     let failure: { message: string; counterexample: string } | undefined;
     const runCase = async (c: C): Promise<void> => {
       const cmp = new Comparison(tol);
@@ -232,43 +334,66 @@ export class ConformanceSession {
       ...header,
       status,
       cases: checked,
+      families: perFamily,
       vacuous,
       worst,
       ...extra,
       durationMs: performance.now() - start,
     });
 
-    const details = await fc.check(
-      fc.asyncProperty(clause.arbitrary(), async (c) => {
-        await runCase(c);
-      }),
-      {
-        numRuns: this.runs,
-        seed: this.seed,
-        interruptAfterTimeLimit: this.options.timeLimitMs ?? 120_000,
-        markInterruptAsFailure: false,
-      },
-    );
-    // numRuns counts the runs up to and including the first failure (shrinking excluded).
-    if (details.failed)
-      return done('fail', { cases: details.numRuns, shrinks: details.numShrinks, ...failure });
-    if (details.interrupted)
-      return done('fail', {
-        message: `stopped after ${details.numRuns} cases: time limit of ${this.options.timeLimitMs ?? 120_000} ms`,
-      });
-    // Then the fixed MNIST case (after the random ones, so that a failure there is usually shown shrunk).
-    if (clause.fixture && this.options.fixture !== false) {
-      let fixture: C;
-      try {
-        fixture = clause.fixture(mnistFixture(this.options.mnistTrain));
-      } catch (e) {
-        return done('fail', { message: `the MNIST fixture could not be loaded: ${(e as Error).message}` });
+    for (const family of selectFamilies(clause.families, this.options)) {
+      const before = checked; // cases that compared values before this family
+      const ran = checked + vacuous;
+      if (family.arbitrary) {
+        const left = limit - (performance.now() - start);
+        const details = await fc.check(
+          fc.asyncProperty(family.arbitrary(this.options.mnistTrain), async (c) => {
+            await runCase(c);
+          }),
+          {
+            numRuns: Math.max(1, Math.round(this.runs * (family.share ?? 1))),
+            seed: this.seed,
+            interruptAfterTimeLimit: Math.max(1, left),
+            markInterruptAsFailure: false,
+          },
+        );
+        // numRuns counts the runs up to and including the first failure (shrinking, which also
+        // calls runCase, excluded).
+        if (details.failed) {
+          perFamily[family.id] = details.numRuns;
+          return done('fail', {
+            cases: before + details.numRuns,
+            shrinks: details.numShrinks,
+            family: family.id,
+            ...failure,
+          });
+        }
+        if (details.interrupted)
+          return done('fail', {
+            family: family.id,
+            message: `stopped in family ${family.id} after ${details.numRuns} cases: time limit of ${limit} ms`,
+          });
       }
-      try {
-        await runCase(fixture);
-      } catch {
-        return done('fail', { cases: checked + 1, ...failure });
+      if (family.cases) {
+        let fixed: readonly C[];
+        try {
+          fixed = family.cases(this.options.mnistTrain);
+        } catch (e) {
+          return done('fail', {
+            family: family.id,
+            message: `the fixed cases of family ${family.id} could not be made: ${(e as Error).message}`,
+          });
+        }
+        for (const c of fixed) {
+          try {
+            await runCase(c);
+          } catch {
+            perFamily[family.id] = checked + vacuous - ran + 1;
+            return done('fail', { cases: checked + 1, family: family.id, ...failure });
+          }
+        }
       }
+      perFamily[family.id] = checked + vacuous - ran;
     }
     if (checked === 0) return done('skip', { message: 'every case was vacuous (nothing to compare)' });
     return done('pass');
@@ -290,6 +415,7 @@ export async function runConformance(
   options: ConformanceOptions = {},
 ): Promise<ConformanceReport> {
   const start = performance.now();
+  selectFamilies([], options); // an unknown family id is an error before any work
   const info = await resolveTarget(target);
   const required = options.required ?? requiredBackends().includes(info.name);
   const session = new ConformanceSession(info, options);
@@ -315,6 +441,9 @@ export async function runConformance(
     required,
     seed: session.seed,
     runs: session.runs,
+    ...(options.families || options.fixture === false
+      ? { families: FAMILIES.map((f) => f.id).filter((id) => selectFamilies([{ id }], options).length > 0) }
+      : {}),
     results,
     passed: !failed,
     durationMs: performance.now() - start,

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { selectClauses } from './clauses/index.js';
-import { type BackendEntry, requiredBackends } from './registry.js';
+import { type BackendEntry, listBackends, requiredBackends } from './registry.js';
 import { type ConformanceOptions, ConformanceSession, resolveTarget, type TargetInfo } from './runner.js';
 
 /** Options of {@link describeConformance}. */
@@ -41,14 +41,48 @@ export function describeConformance(entry: BackendEntry, options: DescribeConfor
             ctx.skip(`${entry.name} unavailable: ${info.reason}`);
           }
           const r = await session.run(clause);
-          if (r.status === 'skip' || r.status === 'n/a') ctx.skip(r.message); // n/a: "not applicable: …"
+          // n/a: "not applicable: …"; xfail: "expected failure (why): how it failed"
+          if (r.status === 'skip' || r.status === 'n/a' || r.status === 'xfail') ctx.skip(r.message);
           if (r.status === 'fail')
             throw new Error(
-              `${clause.id} fails on ${entry.name} (${clause.section}): ${r.message}${r.counterexample ? `\ncounterexample:\n${r.counterexample}` : ''}`,
+              `${clause.id} fails on ${entry.name} (${clause.section}${r.family ? `, family ${r.family}` : ''}): ${r.message}${r.counterexample ? `\ncounterexample:\n${r.counterexample}` : ''}`,
             );
         },
         options.timeoutMs ?? 120_000,
       );
     }
   });
+}
+
+/** Options of {@link describeBackends}. */
+export interface DescribeBackendsOptions extends DescribeConformanceOptions {
+  /** The backends (default: every registered one, `listBackends()`, after the caller registered them). */
+  readonly entries?: readonly BackendEntry[];
+  /** Backends that must be there and run (default: BACKPROP_REQUIRE_BACKENDS). */
+  readonly require?: readonly string[];
+  /** Why some backends may be missing from the registry (e.g. a package that failed to load), for the failure message. */
+  readonly missing?: string;
+}
+
+/**
+ * One suite over every backend, as TF.js's `describeWithFlags` runs one test file over each
+ * registered backend: {@link describeConformance} for each entry, each skipped with its reason
+ * when unavailable unless required. A required backend that is not even registered fails with a
+ * test of its own, naming the registered ones.
+ */
+export function describeBackends(options: DescribeBackendsOptions = {}): void {
+  const entries = options.entries ?? listBackends();
+  const require = options.require ?? requiredBackends();
+  const names = new Set(entries.map((e) => e.name));
+  for (const name of require.filter((n) => !names.has(n)))
+    test(`conformance: required backend ${name} is registered`, () => {
+      throw new Error(
+        `required backend '${name}' is not registered; registered: ${[...names].join(', ')}${options.missing ? ` (${options.missing})` : ''}`,
+      );
+    });
+  for (const entry of entries)
+    describeConformance(entry, {
+      ...options,
+      ...(options.required === undefined ? { required: require.includes(entry.name) } : {}),
+    });
 }

@@ -60,7 +60,10 @@ class Float32Backend implements Backend {
   }
   async step(batch: Batch, sgd: SgdOptions) {
     const cost = await this.inner.step({ size: batch.size, x: f32(batch.x), y: f32(batch.y) }, sgd);
+    // Parameters and momentum velocity back to float32 (setParams alone would reset the velocity).
+    const v = await this.inner.getVelocity();
     await this.inner.setParams(round(await this.inner.getParams()));
+    await this.inner.setVelocity(v && round(v));
     return Math.fround(cost);
   }
   // No trainEpoch: an epoch is then core's genericTrainEpoch (the seeded shuffle, one step per mini-batch).

@@ -92,12 +92,12 @@ describe('capabilities', () => {
 
     const table = formatTable([r]);
     expect(table).toMatch(/^bp1\s+○ n\/a$/m);
-    expect(table).toMatch(/no-deltas: 14 passed, 0 failed, 0 skipped, 7 not applicable in/);
+    expect(table).toMatch(/no-deltas: 20 passed, 0 failed, 0 skipped, 7 not applicable in/);
     expect(table).toMatch(
       /^○ net\.shape, act\.sigmoid, act\.relu, bp1, bp2, bp3, bp4 on no-deltas: not applicable: needs the errors/m,
     );
     const junit = formatJunit([r]);
-    expect(junit).toMatch(/tests="21" failures="0" errors="0" skipped="7"/);
+    expect(junit).toMatch(/tests="27" failures="0" errors="0" skipped="7"/);
     expect(junit).toMatch(
       /name="bp2 \[no-deltas\][^"]*"[^>]*>\n\s+<skipped message="not applicable: needs the errors/,
     );

@@ -41,6 +41,11 @@ describe('catalogue', () => {
       'sgd.step',
       'sgd.epoch',
       'sgd.descent',
+      'sgd.momentum',
+      'sgd.weight-decay',
+      'sgd.last-batch',
+      'sgd.on-steps',
+      'sgd.resume',
       'lin.collapse',
     ])
       expect(ids).toContain(id);
@@ -140,7 +145,17 @@ describe('runner', () => {
     expect(formatMarkdown([a])).toMatch(/\| \[`bp2`\]\(docs\/spec.md#bp2\)/);
     const table = formatTable([a]);
     expect(table).toMatch(/^clause\s+reference \(float64, js\)/);
-    expect(table).toMatch(/bp2\s+✓\s+6/);
+    // 5 small + 3 wide random and 4 fixed + 3 batch + 3 deep + 3 saturated random and 9 fixed + 1 mnist + the fixture
+    expect(a.results[0]!.families).toEqual({
+      small: 5,
+      wide: 7,
+      batch: 3,
+      deep: 3,
+      saturated: 12,
+      mnist: 1,
+      fixture: 1,
+    });
+    expect(table).toMatch(/bp2\s+✓\s+32/);
   });
 
   test('the pool creates one backend per network shape and reuses it', async () => {

@@ -55,6 +55,7 @@ export {
   BackendOptionError,
   type BackendOptions,
   BackendUnavailableError,
+  type ClauseExpectation,
   checkBackendOptions,
   getBackend,
   listBackends,

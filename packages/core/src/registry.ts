@@ -46,6 +46,17 @@ export const BACKEND_OPTIONS: Readonly<Record<BackendOption, string>> = Object.f
   intraOpThreads: 'intra-op threads',
 });
 
+/**
+ * What the conformance suite is to expect of one clause on a backend, and why (like TF.js's test
+ * filters and ONNX's backend-test xfail lists): `xfail`, the clause runs and must fail (if it
+ * passes, the expectation is stale and the run fails); `skip`, it is not run.
+ */
+export interface ClauseExpectation {
+  readonly status: 'xfail' | 'skip';
+  /** Why, in one line (a known defect of the engine, with a link or a minimal case). */
+  readonly reason: string;
+}
+
 /** A backend known to the registry by name. */
 export interface BackendEntry {
   readonly name: string;
@@ -54,6 +65,11 @@ export interface BackendEntry {
   readonly description: string;
   /** The {@link BackendOptions} that `create` takes; none when absent. */
   readonly options?: readonly BackendOption[];
+  /**
+   * Known conformance failures, by clause id ({@link ClauseExpectation}); none when absent. The
+   * suite reports each with its reason and fails the run when an expected failure passes.
+   */
+  readonly expectations?: Readonly<Record<string, ClauseExpectation>>;
   /** Decide availability by really starting the backend (never by guessing). Cached by the registry. */
   probe(): Promise<Availability>;
   /**

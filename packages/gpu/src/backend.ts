@@ -15,7 +15,9 @@ import {
   type VelocityAccess,
 } from '@backprop/core';
 import { type DataSet, epochBatches, fillInputs, fillTargets } from '@backprop/data';
+import onnxProto from 'onnx-proto';
 import type * as ort from 'onnxruntime-common';
+import { decodeModel } from './onnx/builder.js';
 import {
   debugGraph,
   forwardGraph,
@@ -62,6 +64,53 @@ export interface OnnxBackendOptions extends BackendOptions {
 type Feeds = Record<string, ort.Tensor>;
 type Session = ort.InferenceSession;
 
+/**
+ * Sessions shared by every backend in the process. A graph's nodes depend only on the depth,
+ * the activation, the cost and the SGD features, never on the layer sizes, which appear only in
+ * the declared shapes of its inputs and outputs; with those left unknown one session serves
+ * every network of the same structure. The conformance suite meets hundreds of shapes, and
+ * creating a session (10–100 ms) was nearly all of its time. Keyed by the provider, the session
+ * options and the model. When the last backend using one is disposed it is kept among the
+ * {@link IDLE_SESSIONS} most recently idle, and released when it falls out of those.
+ */
+const shared = new Map<
+  string,
+  { readonly model: Uint8Array; readonly session: Promise<Session>; users: number }
+>();
+/** Sessions no backend uses, oldest first, kept for the next backend of their structure. */
+const idle = new Map<string, Promise<Session>>();
+/** How many unused sessions are kept. */
+const IDLE_SESSIONS = 64;
+
+/** The model with the sizes of its inputs and outputs unknown (ONNX allows a dimension with neither value nor name). */
+function withoutSizes(model: Uint8Array): Uint8Array {
+  const m = decodeModel(model);
+  for (const v of [...(m.graph?.input ?? []), ...(m.graph?.output ?? [])])
+    for (const d of v.type?.tensorType?.shape?.dim ?? [])
+      if (Object.hasOwn(d, 'dimValue')) delete (d as { dimValue?: unknown }).dimValue;
+  return onnxProto.onnx.ModelProto.encode(m).finish();
+}
+
+/**
+ * A 64-bit FNV-1a digest of a model, as the key of {@link shared} (`node:crypto` is not used:
+ * this module runs in the browser too); the bytes are compared as well on a hit.
+ */
+function digest(bytes: Uint8Array): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < bytes.length; i++) {
+    h1 = Math.imul(h1 ^ bytes[i]!, 0x01000193);
+    h2 = Math.imul(h2 ^ bytes[i]!, 0x811c9dc5) ^ (h1 >>> 7);
+  }
+  return `${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}-${bytes.length}`;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function toF64(t: ort.Tensor): Float64Array {
   return Float64Array.from(t.data as Float32Array);
 }
@@ -96,6 +145,8 @@ export class OnnxBackend implements Backend, VelocityAccess {
   private params: Feeds = {};
   private velocity: Feeds | undefined;
   private readonly sessions = new Map<string, Promise<Session>>();
+  /** The {@link shared} sessions this backend uses (released on dispose when no other uses them). */
+  private readonly sessionIds: string[] = [];
   private readonly resident = new WeakMap<DataSet, ResidentData>();
   private readonly residentTensors: ort.Tensor[] = [];
 
@@ -206,8 +257,22 @@ export class OnnxBackend implements Backend, VelocityAccess {
         throw new Error(`unknown graph '${key}'`);
     }
     if (this.intraOpThreads !== undefined) extra = { ...extra, intraOpNumThreads: this.intraOpThreads };
-    s = this.runtime.createSession(model, this.provider, extra, key);
+    const general = withoutSizes(model);
+    let id = `${runtimeLabel(this.runtime)} ${this.provider} ${JSON.stringify(extra)} ${digest(general)}`;
+    let entry = shared.get(id);
+    // A digest shared by different bytes (never seen, but possible) gets a key of its own.
+    while (entry && !sameBytes(entry.model, general)) entry = shared.get((id += '+'));
+    idle.delete(id);
+    if (!entry) {
+      const session = this.runtime.createSession(general, this.provider, extra, key);
+      entry = { model: general, session, users: 0 };
+      shared.set(id, entry);
+      session.catch(() => shared.delete(id));
+    }
+    entry.users++;
+    s = entry.session;
     this.sessions.set(key, s);
+    this.sessionIds.push(id);
     return s;
   }
 
@@ -453,7 +518,10 @@ export class OnnxBackend implements Backend, VelocityAccess {
       const perm = batches[0]!;
       const permAll = new Uint32Array(perm.buffer, perm.byteOffset, full * B);
       while (done < full) {
-        const k = Math.min(this.stepsPerRun, full - done, stepsToPause(options, done));
+        // A shorter group (the epoch's remainder, or up to a pause) is a power of two: one unrolled
+        // graph per length, so at most log₂(stepsPerRun) + 1 of them however the epochs fall.
+        const room = Math.min(full - done, stepsToPause(options, done));
+        const k = room >= this.stepsPerRun ? this.stepsPerRun : 2 ** Math.floor(Math.log2(room));
         const session = await this.session(`steps:${k}${this.variant(f)}`);
         const idx = order.subarray(0, k * B);
         let dataFeeds: Feeds;
@@ -528,8 +596,17 @@ export class OnnxBackend implements Backend, VelocityAccess {
     this.params = {};
     this.velocity = undefined;
     for (const t of this.residentTensors.splice(0)) t.dispose();
-    const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    for (const s of sessions) await (await s.catch(() => undefined))?.release();
+    for (const id of this.sessionIds.splice(0)) {
+      const entry = shared.get(id);
+      if (!entry || --entry.users > 0) continue;
+      idle.set(id, entry.session);
+      while (idle.size > IDLE_SESSIONS) {
+        const [oldest, session] = idle.entries().next().value as [string, Promise<Session>];
+        idle.delete(oldest);
+        shared.delete(oldest);
+        await (await session.catch(() => undefined))?.release();
+      }
+    }
   }
 }

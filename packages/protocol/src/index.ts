@@ -8,7 +8,13 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export { type EngineAvailability, ProtocolBackend, StdioEngine, type StdioEngineOptions } from './backend.js';
+export {
+  type EngineAvailability,
+  PROTOCOL_EPOCH_EXPECTATIONS,
+  ProtocolBackend,
+  StdioEngine,
+  type StdioEngineOptions,
+} from './backend.js';
 export {
   DEFAULT_TIMEOUTS,
   EngineError,

@@ -4,6 +4,7 @@ import {
   type BackendEntry,
   type ConformanceReport,
   engineEntry,
+  FAMILIES,
   formatReport,
   formatTable,
   getBackend,
@@ -53,6 +54,11 @@ const FLAGS = {
     placeholder: 'ID',
     help: "only this clause, or a prefix such as 'act' or 'cost'; repeatable",
   }),
+  family: texts({
+    section: 'What to check',
+    placeholder: 'ID',
+    help: 'only this case family (small, wide, batch, deep, saturated, mnist, fixture; see docs/spec.md#case-families); repeatable. Default: all',
+  }),
   seed: integer({
     section: 'Cases',
     placeholder: 'S',
@@ -60,7 +66,11 @@ const FLAGS = {
     default: 1,
     min: 0,
   }),
-  runs: integer({ section: 'Cases', help: 'random cases per clause, plus the MNIST fixture', default: 20 }),
+  runs: integer({
+    section: 'Cases',
+    help: 'random cases per clause and family (fewer for the larger families), plus the fixed cases',
+    default: 20,
+  }),
   report: choice<ReportFormat, ReportFormat>(REPORT_FORMATS, {
     section: 'Report',
     placeholder: 'FORMAT',
@@ -98,11 +108,14 @@ batch. A failure is shrunk to a minimal counterexample, which is printed.`,
   that was named (--backend, --require, --engine, --load, BACKPROP_REQUIRE_BACKENDS) is
   unavailable: it is reported with its reason, never counted as passed. Without --backend every
   registered backend is checked and those unavailable here are listed as skipped. A clause
-  needing what a backend lacks (its capabilities) is "n/a": not applicable, never passed.`,
+  needing what a backend lacks (its capabilities) is "n/a": not applicable, never passed. A backend's
+  expectations (known failures it declares, each with its reason) are shown: an expected failure
+  is "xfail" and does not fail the run; one that passes is stale and does.`,
       Examples: `  backprop conformance
   backprop conformance --backend reference --backend onnx-cpu --report junit --out conformance.xml
   BACKPROP_REQUIRE_BACKENDS=onnx-cuda backprop conformance --backend onnx-cuda
   backprop conformance --clause bp2 --runs 200 --seed 42
+  backprop conformance --backend onnx-cpu --family wide --family saturated
   backprop conformance --engine "python3 my_net.py" --require my-net
   backprop conformance --load ./my-backend.mjs`,
     },
@@ -165,6 +178,12 @@ export const command: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
+    const families = values.family.length > 0 ? values.family : undefined;
+    for (const f of families ?? [])
+      if (!FAMILIES.some((x) => x.id === f))
+        throw new UsageError(
+          `--family: no case family '${f}'; families: ${FAMILIES.map((x) => x.id).join(', ')}`,
+        );
     const notes = await registerBackends();
     if (values.mutants) return mutantsCommand(values.matrix, seed, runs);
 
@@ -224,6 +243,7 @@ export const command: Command = {
           seed,
           runs,
           ...(clauses ? { clauses } : {}),
+          ...(families ? { families } : {}),
           // A backend named with --backend, --require, --engine or --load must run: unavailable is a failure.
           required: explicit.includes(name) || required.includes(name),
           onResult: (r) => {

@@ -1,7 +1,8 @@
 import type { BackpropTrace, NetworkSpec } from '@backprop/core';
-import { describeCase, type NetCase, netCases, rowBatch } from '../cases.js';
+import { describeCase, type NetCase, rowBatch } from '../cases.js';
 import { type Clause, specLink } from '../clause.js';
 import type { Comparison } from '../compare.js';
+import { netFamilies } from '../families.js';
 import { actPrime, costGradFactor } from '../oracle.js';
 
 /** bp1: δ^L = ∇_a C ⊙ σ′(z^L), from the backend's own a^L, z^L and the target y (δ^L = a^L − y for softmax + cross-entropy). */
@@ -130,8 +131,7 @@ export const bp1: Clause<NetCase> = {
   section: specLink('bp1'),
   kind: 'identity',
   needs: ['forward', 'deltas'],
-  arbitrary: () => netCases(),
-  fixture: (f) => f.net,
+  families: netFamilies({}),
   describe: describeCase,
   async check(ctx, c) {
     const b = await ctx.backend(c.spec, c.params);
@@ -146,8 +146,7 @@ export const bp2: Clause<NetCase> = {
   section: specLink('bp2'),
   kind: 'identity',
   needs: ['forward', 'deltas'],
-  arbitrary: () => netCases({ layers: [2, 4] }),
-  fixture: (f) => f.net,
+  families: netFamilies({ layers: [2, 4] }, { minLayers: 2 }),
   describe: describeCase,
   async check(ctx, c) {
     const b = await ctx.backend(c.spec, c.params);
@@ -163,8 +162,7 @@ export const bp3: Clause<NetCase> = {
   section: specLink('bp3'),
   kind: 'identity',
   needs: ['deltas', 'gradients'],
-  arbitrary: () => netCases(),
-  fixture: (f) => f.net,
+  families: netFamilies({}),
   describe: describeCase,
   async check(ctx, c) {
     const b = await ctx.backend(c.spec, c.params);
@@ -179,8 +177,7 @@ export const bp4: Clause<NetCase> = {
   section: specLink('bp4'),
   kind: 'identity',
   needs: ['forward', 'deltas', 'gradients'],
-  arbitrary: () => netCases(),
-  fixture: (f) => f.net,
+  families: netFamilies({}),
   describe: describeCase,
   async check(ctx, c) {
     const b = await ctx.backend(c.spec, c.params);
@@ -195,8 +192,7 @@ export const gradMean: Clause<NetCase> = {
   section: specLink('grad.mean'),
   kind: 'identity',
   needs: ['gradients'],
-  arbitrary: () => netCases({ batch: [2, 4] }),
-  fixture: (f) => f.net,
+  families: netFamilies({ batch: [2, 4] }, { minBatch: 2 }),
   describe: describeCase,
   async check(ctx, c) {
     const { cmp } = ctx;

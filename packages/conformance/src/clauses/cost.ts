@@ -1,6 +1,7 @@
 import type { Cost } from '@backprop/core';
-import { describeCase, type NetCase, netCases, rowBatch } from '../cases.js';
+import { describeCase, type NetCase, rowBatch } from '../cases.js';
 import { type CheckContext, type Clause, specLink } from '../clause.js';
+import { netFamilies } from '../families.js';
 import { exampleCost } from '../oracle.js';
 
 /** cost.*: the reported batch cost is the mean of C_x recomputed from the backend's own a^L (z^L for cross-entropy). */
@@ -36,8 +37,7 @@ function costClause(
     kind: 'identity',
     needs: ['forward', 'gradients'], // a^L (z^L for cross-entropy) and the batch cost
     extension,
-    arbitrary: () => netCases({ costs: [cost] }),
-    ...(cost === 'quadratic' ? { fixture: (f) => f.net } : {}),
+    families: netFamilies({ costs: [cost] }, { costs: [cost] }),
     describe: describeCase,
     check: checkCost,
   };
@@ -72,8 +72,7 @@ export const costMean: Clause<NetCase> = {
   section: specLink('cost.mean'),
   kind: 'identity',
   needs: ['gradients'],
-  arbitrary: () => netCases({ batch: [2, 4] }),
-  fixture: (f) => f.net,
+  families: netFamilies({ batch: [2, 4] }, { minBatch: 2 }),
   describe: describeCase,
   async check(ctx, c) {
     const { sizes } = c.spec;

@@ -1,8 +1,17 @@
 import type { Backend, ForwardTrace, NetworkSpec, Params } from '@backprop/core';
-import { describeCase, type NetCase, netCases } from '../cases.js';
+import { type CaseShape, describeCase, type NetCase } from '../cases.js';
 import { type CheckContext, type Clause, specLink } from '../clause.js';
 import type { Comparison } from '../compare.js';
+import { netFamilies } from '../families.js';
 import { act, expectedParameterCount, softmaxRow } from '../oracle.js';
+
+/** `v` twice, end to end (not by spreading it into arguments: a browser's stack holds far fewer than 2 × 64 × 784). */
+function twiceOver(v: Float64Array): Float64Array {
+  const out = new Float64Array(2 * v.length);
+  out.set(v);
+  out.set(v, v.length);
+  return out;
+}
 
 /** The document's parameter count for 784-16-16-10. */
 export const DOCUMENT_PARAMETER_COUNT = 13002;
@@ -81,8 +90,7 @@ export const netShape: Clause<NetCase> = {
   section: specLink('net.shape'),
   kind: 'exact',
   needs: ['forward', 'deltas', 'gradients'],
-  arbitrary: () => netCases({ layers: [1, 4] }),
-  fixture: (f) => f.net,
+  families: netFamilies({ layers: [1, 4] }),
   describe: describeCase,
   async check(ctx: CheckContext, c: NetCase) {
     const { cmp } = ctx;
@@ -110,13 +118,41 @@ export const netShape: Clause<NetCase> = {
     ); // net.shape
     if (sizes.join('-') === '784-16-16-10')
       cmp.equal(() => 'parameter count of the document network', count, DOCUMENT_PARAMETER_COUNT);
+    // A larger batch first: the traces of the next one must still hold exactly its m rows (not
+    // the whole of a buffer kept from the larger one).
+    const twice = {
+      size: 2 * m,
+      x: twiceOver(c.batch.x),
+      y: twiceOver(c.batch.y),
+    };
+    await b.backprop(twice);
     const t = await b.backprop(c.batch);
     cmp.equal(() => 'number of z^l in the trace', t.zs.length, L);
     cmp.equal(() => 'number of a^l in the trace (a⁰ … a^L)', t.activations.length, L + 1);
     cmp.equal(() => 'number of δ^l in the trace', t.deltas.length, L);
     for (let l = 0; l <= L; l++)
       cmp.equal(() => `entries of a${l} (batch ${m} × n_${l})`, t.activations[l]!.length, m * sizes[l]!);
+    // The trace is the backend's own: overwriting the caller's x afterwards leaves a⁰ as it was
+    // (a backend that hands back the caller's buffer breaks every caller that reuses it).
+    const x = Float64Array.from(c.batch.x);
+    const f = await b.forward(x, m);
+    x.fill(Number.NaN);
+    cmp.holds(
+      () => 'a⁰ of the forward trace is unchanged when the caller overwrites its x afterwards',
+      f.activations[0]!.every((v) => !Number.isNaN(v)),
+    ); // net.shape
+    for (let l = 0; l <= L; l++)
+      cmp.equal(
+        () => `entries of a${l} from forward (batch ${m} × n_${l})`,
+        f.activations[l]!.length,
+        m * sizes[l]!,
+      );
     for (let l = 1; l <= L; l++) {
+      cmp.equal(
+        () => `entries of z${l} from forward (batch ${m} × n_${l})`,
+        f.zs[l - 1]!.length,
+        m * sizes[l]!,
+      );
       cmp.equal(() => `entries of z${l} (batch ${m} × n_${l})`, t.zs[l - 1]!.length, m * sizes[l]!);
       cmp.equal(() => `entries of δ${l} (batch ${m} × n_${l})`, t.deltas[l - 1]!.length, m * sizes[l]!);
       cmp.equal(() => `entries of ∂C/∂W${l}`, t.gradients.weights[l - 1]!.length, sizes[l]! * sizes[l - 1]!);
@@ -132,8 +168,7 @@ export const fwdAffine: Clause<NetCase> = {
   section: specLink('fwd.affine'),
   kind: 'identity',
   needs: ['forward'],
-  arbitrary: () => netCases({ layers: [1, 3] }),
-  fixture: (f) => f.net,
+  families: netFamilies({ layers: [1, 3] }),
   describe: describeCase,
   async check(ctx, c) {
     const b = await ctx.backend(c.spec, c.params);
@@ -151,8 +186,7 @@ export const fwdAct: Clause<NetCase> = {
   section: specLink('fwd.act'),
   kind: 'identity',
   needs: ['forward'],
-  arbitrary: () => netCases({ layers: [1, 3] }),
-  fixture: (f) => f.net,
+  families: netFamilies({ layers: [1, 3] }),
   describe: describeCase,
   async check(ctx, c) {
     const b = await ctx.backend(c.spec, c.params);
@@ -201,15 +235,13 @@ function collapse(
   return { A, c, absA, absC };
 }
 
-/** A lin.collapse case: a deep identity network and the inputs to compare. */
-function collapseCases() {
-  return netCases({
-    activations: ['identity'],
-    costs: ['quadratic', 'squared-error'],
-    layers: [2, 4],
-    batch: [1, 3],
-  });
-}
+/** The original lin.collapse cases: deep identity networks and the inputs to compare. */
+const COLLAPSE: CaseShape = {
+  activations: ['identity'],
+  costs: ['quadratic', 'squared-error'],
+  layers: [2, 4],
+  batch: [1, 3],
+};
 
 export const linCollapse: Clause<NetCase> = {
   id: 'lin.collapse',
@@ -219,7 +251,11 @@ export const linCollapse: Clause<NetCase> = {
   section: specLink('lin.collapse'),
   kind: 'identity',
   needs: ['forward'],
-  arbitrary: collapseCases,
+  families: netFamilies(COLLAPSE, {
+    activations: ['identity'],
+    costs: ['quadratic', 'squared-error'],
+    minLayers: 2,
+  }),
   describe: describeCase,
   async check(ctx, c) {
     const { cmp } = ctx;

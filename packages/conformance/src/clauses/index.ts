@@ -3,8 +3,9 @@ import { actRelu, actSigmoid, actSoftmax } from './activation.js';
 import { bp1, bp2, bp3, bp4, gradMean } from './backprop.js';
 import { chainFd, chainScalar } from './chain.js';
 import { costCrossEntropy, costMean, costQuadratic, costSquaredError } from './cost.js';
+import { sgdEpoch, sgdLastBatch, sgdMomentumEpochs, sgdOnSteps, sgdResume } from './epoch.js';
 import { fwdAct, fwdAffine, linCollapse, netShape } from './forward.js';
-import { sgdDescent, sgdEpoch, sgdStep } from './sgd.js';
+import { sgdDescent, sgdMomentum, sgdStep, sgdWeightDecay } from './sgd.js';
 
 /** The clause catalogue, in the order of docs/spec.md. Ids are stable. */
 export const CLAUSES: readonly Clause<unknown>[] = Object.freeze([
@@ -28,6 +29,12 @@ export const CLAUSES: readonly Clause<unknown>[] = Object.freeze([
   sgdStep,
   sgdEpoch,
   sgdDescent,
+  sgdMomentum,
+  sgdWeightDecay,
+  sgdMomentumEpochs,
+  sgdLastBatch,
+  sgdOnSteps,
+  sgdResume,
   linCollapse,
 ]);
 
@@ -58,5 +65,6 @@ export * from './activation.js';
 export * from './backprop.js';
 export * from './chain.js';
 export * from './cost.js';
+export * from './epoch.js';
 export * from './forward.js';
 export * from './sgd.js';

@@ -1,17 +1,24 @@
-import { cloneParams, type NetworkSpec, type Params, runEpoch } from '@backprop/core';
-import { type DataSet, fillInputs, fillTargets, makeDataSet } from '@backprop/data';
-import * as fc from 'fast-check';
-import { describeCase, grid, type NetCase, netCases, paramsArb } from '../cases.js';
+import type { Backend, Batch, Params, SgdOptions } from '@backprop/core';
+import { describeCase, type NetCase } from '../cases.js';
 import { type Clause, specLink } from '../clause.js';
 import { type Comparison, fmt } from '../compare.js';
+import { NOT_MNIST, netFamilies } from '../families.js';
 
-/** θ′ = θ − η∇C, element by element; `size` is |θ| + η|∇C| (the rounding bound). */
+/** Each parameter's update, θ′ = θ + Δ, with Δ and its rounding bound from the formula of a clause. */
+type Update = (
+  kind: 'weights' | 'biases',
+  theta: number,
+  grad: number,
+  index: { readonly layer: number; readonly i: number },
+) => { readonly delta: number; readonly size: number; readonly formula: string };
+
+/** θ′ = θ + Δ for every weight and bias, Δ from `update`; the rounding bound is |θ| + size(Δ). */
 function checkUpdate(
   cmp: Comparison,
   before: Params,
   grad: Params,
   after: Params,
-  eta: number,
+  update: Update,
   what: string,
 ): void {
   for (const kind of ['weights', 'biases'] as const)
@@ -20,39 +27,98 @@ function checkUpdate(
       const g = grad[kind][l - 1]!;
       const t1 = after[kind][l - 1]!;
       const name = kind === 'weights' ? 'W' : 'b';
-      for (let i = 0; i < t0.length; i++)
+      for (let i = 0; i < t0.length; i++) {
+        const u = update(kind, t0[i]!, g[i]!, { layer: l, i });
         cmp.near(
-          () => `${name}${l}[${i}] ${what}: θ − η ∂C/∂θ with θ = ${t0[i]}, η = ${eta}, ∂C/∂θ = ${g[i]}`,
+          () => `${name}${l}[${i}] ${what}: ${u.formula} with θ = ${t0[i]}, ∂C/∂θ = ${g[i]}`,
           t1[i]!,
-          t0[i]! - eta * g[i]!,
-          Math.abs(t0[i]!) + eta * Math.abs(g[i]!),
-        ); // sgd.step
+          t0[i]! + u.delta,
+          Math.abs(t0[i]!) + u.size,
+        );
+      }
     }
+}
+
+/** sgd.step: Δ = −η ∂C/∂θ. */
+const plain =
+  (eta: number): Update =>
+  (_kind, _theta, g) => ({ delta: -eta * g, size: eta * Math.abs(g), formula: `θ − η ∂C/∂θ (η = ${eta})` });
+
+/**
+ * Another mini-batch of the same shape: the rows in reverse order with their inputs halved
+ * (exact in float32), so that a second step has a different gradient.
+ */
+export function otherBatch(batch: Batch, n0: number, nL: number): Batch {
+  const m = batch.size;
+  const x = new Float64Array(m * n0);
+  const y = new Float64Array(m * nL);
+  for (let r = 0; r < m; r++) {
+    const s = m - 1 - r;
+    for (let k = 0; k < n0; k++) x[r * n0 + k] = batch.x[s * n0 + k]! / 2;
+    for (let j = 0; j < nL; j++) y[r * nL + j] = batch.y[s * nL + j]!;
+  }
+  return { size: m, x, y };
+}
+
+/**
+ * One step on `batch` checked against `update`, from the backend's own gradient at its parameters
+ * before it. When the cost before the step is not finite (training diverged: a deep identity
+ * network with a large step overflows float32 within a few steps), the step must report that
+ * too, and there is nothing more to compare: undefined.
+ */
+async function checkStep(
+  cmp: Comparison,
+  b: Backend,
+  batch: Batch,
+  sgd: SgdOptions,
+  update: Update,
+  what: string,
+): Promise<{ before: Params; after: Params; grad: Params } | undefined> {
+  const before = await b.getParams();
+  const t = await b.backprop(batch);
+  const cost = await b.step(batch, sgd);
+  if (!Number.isFinite(t.cost)) {
+    cmp.holds(
+      () => `the ${what} reports cost ${cost} where its batch's cost before it is ${t.cost}`,
+      !Number.isFinite(cost),
+    );
+    return undefined;
+  }
+  const after = await b.getParams();
+  cmp.near(
+    () => `cost returned by the ${what} vs the cost of its batch before it`,
+    cost,
+    t.cost,
+    Math.abs(t.cost),
+  );
+  checkUpdate(cmp, before, t.gradients, after, update, `after the ${what}`);
+  return { before, after, grad: t.gradients };
 }
 
 export const sgdStep: Clause<NetCase> = {
   id: 'sgd.step',
   title: 'one SGD step moves against the gradient',
-  formula: 'θ′ = θ − η ∇C_batch(θ), and the step reports C_batch(θ)',
+  formula:
+    'θ′ = θ − η ∇C_batch(θ), and the step reports C_batch(θ); a second step does the same from θ′ on another batch',
   section: specLink('sgd.step'),
   kind: 'identity',
   needs: ['gradients', 'step'],
-  arbitrary: () => netCases(),
-  fixture: (f) => f.net,
+  families: netFamilies({}),
   describe: describeCase,
   async check(ctx, c) {
     const b = await ctx.backend(c.spec, c.params);
-    const before = await b.getParams();
-    const t = await b.backprop(c.batch);
-    const cost = await b.step(c.batch, { eta: c.eta });
-    const after = await b.getParams();
-    ctx.cmp.near(
-      () => 'cost returned by step vs the cost of the batch before the step',
-      cost,
-      t.cost,
-      Math.abs(t.cost),
+    const { sizes } = c.spec;
+    if (!(await checkStep(ctx.cmp, b, c.batch, { eta: c.eta }, plain(c.eta), 'step'))) return;
+    // The next step starts from θ′ and uses the gradient there, on its own batch (not one remembered from before).
+    const next = otherBatch(c.batch, sizes[0]!, sizes[sizes.length - 1]!);
+    await checkStep(
+      ctx.cmp,
+      b,
+      next,
+      { eta: c.eta },
+      plain(c.eta),
+      'second step (its batch’s rows reversed, inputs halved)',
     );
-    checkUpdate(ctx.cmp, before, t.gradients, after, c.eta, 'after one step');
   },
 };
 
@@ -64,8 +130,7 @@ export const sgdDescent: Clause<NetCase> = {
   section: specLink('sgd.descent'),
   kind: 'descent',
   needs: ['gradients', 'step'],
-  arbitrary: () => netCases(),
-  fixture: (f) => f.net,
+  families: netFamilies({}, {}, NOT_MNIST), // up to 60 steps a case: the fixture has MNIST
   describe: describeCase,
   async check(ctx, c) {
     const { cmp, tol } = ctx;
@@ -104,204 +169,101 @@ export const sgdDescent: Clause<NetCase> = {
   },
 };
 
-/** An sgd.epoch case: a network, a small data set of its shape, and the epoch's settings. */
-export interface EpochCase {
-  readonly spec: NetworkSpec;
-  readonly params: Params;
-  readonly data: DataSet;
-  readonly batchSize: number;
-  readonly seed: number;
-  readonly eta: number;
-  readonly label?: string;
+/** The momentum of a case, from its seed: μ ∈ {¼, ½, 0.9}. */
+export function momentumOf(c: NetCase): number {
+  return [0.25, 0.5, 0.9][c.seed % 3]!;
 }
 
-function epochCases(): fc.Arbitrary<EpochCase> {
-  return fc
-    .record({
-      sizes: fc
-        .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 3 }))
-        .map((s) => [...s]),
-      activation: fc.constantFrom('sigmoid' as const, 'relu' as const, 'identity' as const),
-      cost: fc.constantFrom('quadratic' as const, 'squared-error' as const, 'cross-entropy' as const),
-      count: fc.integer({ min: 2, max: 10 }),
-      seed: fc.integer({ min: 0, max: 0x7fffffff }),
-      eta: fc.integer({ min: 2, max: 6 }).map((k) => 2 ** -k),
-    })
-    .chain((h) =>
-      fc
-        .record({
-          params: paramsArb(h.sizes),
-          batchSize: fc.integer({ min: 1, max: h.count }),
-          features: fc.array(grid(-1, 1), {
-            minLength: h.count * h.sizes[0]!,
-            maxLength: h.count * h.sizes[0]!,
-          }),
-          labels: fc.array(fc.integer({ min: 0, max: h.sizes[2]! - 1 }), {
-            minLength: h.count,
-            maxLength: h.count,
-          }),
-        })
-        .map((r) => ({
-          spec: { sizes: h.sizes, activation: h.activation, cost: h.cost },
-          params: r.params,
-          data: makeDataSet({
-            name: 'random',
-            count: h.count,
-            inputSize: h.sizes[0]!,
-            classes: h.sizes[2]!,
-            shape: [h.sizes[0]!],
-            features: Float64Array.from(r.features),
-            featureScale: 1,
-            labels: Uint8Array.from(r.labels),
-          }),
-          batchSize: r.batchSize,
-          seed: h.seed,
-          eta: h.eta,
-        })),
-    );
+/** The weight decay of a case, from its seed: λ ∈ {2⁻⁴, 2⁻², 0.01}. */
+export function weightDecayOf(c: NetCase): number {
+  return [2 ** -4, 2 ** -2, 0.01][c.seed % 3]!;
 }
 
-function describeEpoch(c: EpochCase): string {
-  if (c.label) return c.label;
-  const d = c.data;
-  const rows = Array.from(
-    { length: d.count },
-    (_, i) =>
-      `[${Array.from(d.features.subarray(i * d.inputSize, (i + 1) * d.inputSize)).join(', ')}]→${d.labels[i]}`,
-  );
-  const p = describeCase({
-    spec: c.spec,
-    params: c.params,
-    batch: { size: 0, x: new Float64Array(0), y: new Float64Array(0) },
-    eta: c.eta,
-    seed: c.seed,
-  });
-  return `${p.split('\n').slice(0, -2).join('\n')}\n  epoch over ${d.count} examples ${rows.join(' ')}, batch size ${c.batchSize}, seed ${c.seed}`;
-}
+/** Steps with momentum checked per sgd.momentum (three of them, then once more after setParams). */
+const MOMENTUM_STEPS = 3;
 
-/** Extra seeds tried to show that the order depends on the seed (only with at least this many examples). */
-const SEED_CHECK_MIN_COUNT = 5;
-
-export const sgdEpoch: Clause<EpochCase> = {
-  id: 'sgd.epoch',
-  title: 'an epoch is a seeded shuffle cut into mini-batches covering every example once',
+export const sgdMomentum: Clause<NetCase> = {
+  id: 'sgd.momentum',
+  title: 'SGD with momentum (extension)',
   formula:
-    'batches B_1 … B_⌈N/m⌉ partition a permutation of 0…N−1 (|B_i| = m but the last); the same seed gives the same order, other seeds others; the epoch equals sgd.step on B_1, B_2, … in that order',
-  section: specLink('sgd.epoch'),
+    'v ← μv − η∇C(θ), θ ← θ + v, with v = 0 at the start and again after setParams; so θ_{i+1} − θ_i = μ(θ_i − θ_{i−1}) − η∇C(θ_i)',
+  section: specLink('sgd.momentum'),
   kind: 'identity',
-  needs: ['step', 'train-epoch'],
-  arbitrary: epochCases,
-  fixture: (f) => ({
-    spec: f.net.spec,
-    params: f.net.params,
-    data: f.data,
-    batchSize: 8,
-    seed: 7,
-    eta: 3,
-    label: `MNIST fixture: 784-16-16-10 sigmoid quadratic, initParams seed 1, one epoch over ${f.data.name} in batches of 8 (seed 7, η = 3)`,
-  }),
-  describe: describeEpoch,
+  needs: ['gradients', 'step', 'momentum'],
+  extension: true,
+  families: netFamilies({}),
+  describe: (c) => `${describeCase(c)}\n  momentum μ = ${momentumOf(c)}`,
   async check(ctx, c) {
     const { cmp } = ctx;
-    const { data, batchSize, seed, eta } = c;
-    const N = data.count;
+    const { sizes } = c.spec;
+    const mu = momentumOf(c);
+    const eta = c.eta;
+    const sgd = { eta, momentum: mu };
     const b = await ctx.backend(c.spec, c.params);
-    const theta0 = await b.getParams();
-    const r = await runEpoch(b, data, { eta, batchSize, seed, lastBatch: 'keep' });
-    const theta1 = await b.getParams();
-    // The partition.
-    const nb = Math.ceil(N / batchSize);
-    cmp.equal(
-      () => `number of mini-batches for ${N} examples in batches of ${batchSize}`,
-      r.batches.length,
-      nb,
+    const other = otherBatch(c.batch, sizes[0]!, sizes[sizes.length - 1]!);
+    const batches = [c.batch, other, c.batch];
+    let prev: Params | undefined; // θ_{i−1}; v_i = θ_i − θ_{i−1} is the backend's own velocity
+    let first: { before: Params; grad: Params } | undefined;
+    for (let i = 0; i < MOMENTUM_STEPS; i++) {
+      const last = prev;
+      const r = await checkStep(
+        cmp,
+        b,
+        batches[i]!,
+        sgd,
+        (kind, theta, g, at) => {
+          const v = last ? theta - last[kind][at.layer - 1]![at.i]! : 0; // v before the step (0 at the start)
+          const vSize = last ? Math.abs(theta) + Math.abs(last[kind][at.layer - 1]![at.i]!) : 0;
+          return {
+            delta: mu * v - eta * g, // sgd.momentum: v ← μv − η∇C, θ ← θ + v
+            size: mu * vSize + eta * Math.abs(g),
+            formula: `θ + μ v − η ∂C/∂θ (μ = ${mu}, η = ${eta}, v = ${v})`,
+          };
+        },
+        `momentum step ${i + 1}`,
+      );
+      if (!r) break; // diverged: nothing more to compare
+      prev = r.before;
+      first ??= r;
+    }
+    if (!first) return;
+    // setParams starts again from v = 0: the same first step as the first time.
+    await b.setParams(first.before);
+    const t = await b.backprop(c.batch);
+    await b.step(c.batch, sgd);
+    checkUpdate(
+      cmp,
+      first.before,
+      t.gradients,
+      await b.getParams(),
+      plain(eta),
+      'first momentum step after setParams (v must be 0 again)',
     );
-    cmp.equal(() => 'number of step costs reported', r.costs.length, nb);
-    const seen = new Uint8Array(N);
-    r.batches.forEach((B, i) => {
-      cmp.equal(() => `size of mini-batch ${i}`, B.length, i < nb - 1 ? batchSize : N - batchSize * (nb - 1));
-      for (const k of B) {
-        cmp.holds(
-          () => `mini-batch ${i} holds ${k}, not an example index in 0…${N - 1}`,
-          Number.isInteger(k) && k >= 0 && k < N,
-        );
-        seen[k]++;
-      }
-    });
-    for (let k = 0; k < N; k++) cmp.equal(() => `times example ${k} is visited in the epoch`, seen[k], 1); // sgd.epoch: every example once
-    // The epoch is the backend's own sgd.step (checked against θ − η∇C by that clause) applied to
-    // the reported mini-batches in order: replay them. Replaying through step rather than through
-    // backprop keeps the replay on the backend's own rounding path, so a float32 backend is not
-    // failed for drift between two differently rounded trajectories.
-    const n0 = c.spec.sizes[0]!;
-    const nL = c.spec.sizes[c.spec.sizes.length - 1]!;
-    await b.setParams(theta0);
-    let prev = theta0;
-    // Path length |θ₀| + Σ_i |θ_{i+1} − θ_i|: the rounding bound of the final parameters.
-    const path = cloneParams(theta0);
-    for (const kind of ['weights', 'biases'] as const)
-      for (const a of path[kind]) for (let i = 0; i < a.length; i++) a[i] = Math.abs(a[i]!);
-    let diverged = false;
-    for (let i = 0; i < nb; i++) {
-      const B = r.batches[i]!;
-      const x = new Float64Array(B.length * n0);
-      const y = new Float64Array(B.length * nL);
-      fillInputs(data, B, x);
-      fillTargets(data, B, y);
-      const cost = await b.step({ size: B.length, x, y }, { eta });
-      if (!Number.isFinite(cost)) {
-        // Training diverged (the cost overflowed): the replay can go no further, but the epoch
-        // must have reported the same overflow.
-        cmp.holds(
-          () => `epoch step ${i} reports cost ${r.costs[i]} where its replay gives ${cost}`,
-          !Number.isFinite(r.costs[i]!),
-        );
-        diverged = true;
-        break;
-      }
-      cmp.near(
-        () => `cost of epoch step ${i} vs the replayed step on mini-batch ${i}`,
-        r.costs[i]!,
-        cost,
-        Math.abs(cost),
-      );
-      const cur = await b.getParams();
-      for (const kind of ['weights', 'biases'] as const)
-        path[kind].forEach((s, l) => {
-          for (let j = 0; j < s.length; j++) s[j] = s[j]! + Math.abs(cur[kind][l]![j]! - prev[kind][l]![j]!);
-        });
-      prev = cur;
-    }
-    for (const kind of diverged ? [] : (['weights', 'biases'] as const))
-      for (let l = 0; l < prev[kind].length; l++) {
-        const name = kind === 'weights' ? 'W' : 'b';
-        for (let j = 0; j < prev[kind][l]!.length; j++)
-          cmp.near(
-            () => `${name}${l + 1}[${j}] after the epoch vs replaying its ${nb} steps`,
-            theta1[kind][l]![j]!,
-            prev[kind][l]![j]!,
-            path[kind][l]![j]!,
-          );
-      }
-    // The same seed gives the same epoch.
-    await b.setParams(theta0);
-    const again = await runEpoch(b, data, { eta, batchSize, seed, lastBatch: 'keep' });
-    const order = (e: { batches: Uint32Array[] }) =>
-      e.batches.map((B) => Array.from(B).join(',')).join(' | ');
-    cmp.equal(() => `order of the epoch repeated with seed ${seed}`, order(again), order(r));
-    // Another seed gives another order (with 5+ examples, four seeds all agreeing by chance has probability < 1e-8).
-    if (N >= SEED_CHECK_MIN_COUNT) {
-      const orders = new Set([order(r)]);
-      for (let s = 1; s <= 4; s++) {
-        await b.setParams(theta0);
-        orders.add(
-          order(await runEpoch(b, data, { eta, batchSize, seed: (seed + s) >>> 0, lastBatch: 'keep' })),
-        );
-      }
-      cmp.holds(
-        () => `seeds ${seed}…${seed + 4} all gave the order ${order(r)}: the shuffle ignores the seed`,
-        orders.size > 1,
-      );
-    }
+  },
+};
+
+export const sgdWeightDecay: Clause<NetCase> = {
+  id: 'sgd.weight-decay',
+  title: 'SGD with L2 weight decay on the weights only (extension)',
+  formula: 'W′ = W − η(∇_W C + λW), b′ = b − η∇_b C: the biases are not decayed',
+  section: specLink('sgd.weight-decay'),
+  kind: 'identity',
+  needs: ['gradients', 'step', 'weight-decay'],
+  extension: true,
+  families: netFamilies({}),
+  describe: (c) => `${describeCase(c)}\n  weight decay λ = ${weightDecayOf(c)}`,
+  async check(ctx, c) {
+    const lambda = weightDecayOf(c);
+    const eta = c.eta;
+    const b = await ctx.backend(c.spec, c.params);
+    const decay: Update = (kind, theta, g) =>
+      kind === 'weights'
+        ? {
+            delta: -eta * (g + lambda * theta), // sgd.weight-decay: ∇C + λW
+            size: eta * (Math.abs(g) + lambda * Math.abs(theta)),
+            formula: `W − η(∂C/∂W + λW) (η = ${eta}, λ = ${lambda})`,
+          }
+        : { delta: -eta * g, size: eta * Math.abs(g), formula: `b − η ∂C/∂b, no decay (η = ${eta})` };
+    await checkStep(ctx.cmp, b, c.batch, { eta, weightDecay: lambda }, decay, 'step with weight decay');
   },
 };

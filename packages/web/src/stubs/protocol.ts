@@ -9,3 +9,6 @@ export class StdioEngine {
     throw new Error('the stdio engine protocol spawns a process: not available in a browser');
   }
 }
+
+/** The expectations `engineEntry` gives to whole-epoch engines; no engine runs in a page, so none. */
+export const PROTOCOL_EPOCH_EXPECTATIONS: Readonly<Record<string, never>> = Object.freeze({});
