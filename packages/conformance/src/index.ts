@@ -12,6 +12,7 @@ export {
   grid,
   type NetCase,
   netCases,
+  type ParamScale,
   paramsArb,
 } from './cases.js';
 export { type CheckContext, type Clause, specLink } from './clause.js';
