@@ -23,3 +23,17 @@ export interface Command {
   /** Runs the command; resolves to the exit code. Throws UsageError for bad flags. */
   run(argv: string[]): Promise<number>;
 }
+
+/**
+ * The one model file a command takes as its argument (`evaluate`, `export`): a usage error
+ * saying `missing` when none is given, and naming them when more than one is.
+ */
+export function oneModelFile(positionals: readonly string[], missing: string): string {
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0
+        ? missing
+        : `give one model file, got ${positionals.length}: ${positionals.join(' ')}`,
+    );
+  return positionals[0]!;
+}

@@ -1,5 +1,5 @@
 import { createReferenceBackend, type Evaluation, evaluate, loadModel } from '@backprop/core';
-import { type Command, InputError, UsageError } from '../command.js';
+import { type Command, InputError, oneModelFile, UsageError } from '../command.js';
 import { DATA_FLAGS, loadFlaggedData, splitFlag } from '../datasets.js';
 import { helpText, parseFlags, toggle } from '../flags.js';
 import { formatConfusion } from './train/output.js';
@@ -45,13 +45,10 @@ export const command: Command = {
   flags: FLAGS,
   async run(argv) {
     const { values: v, positionals } = parseFlags(argv, FLAGS, { positionals: true });
-    if (positionals.length !== 1)
-      throw new UsageError(
-        positionals.length === 0
-          ? 'give the model file, e.g. backprop evaluate runs/one/model.json'
-          : `give one model file, got ${positionals.length}: ${positionals.join(' ')}`,
-      );
-    const modelPath = positionals[0]!;
+    const modelPath = oneModelFile(
+      positionals,
+      'give the model file, e.g. backprop evaluate runs/one/model.json',
+    );
     const model = loadModel(modelPath);
     const data = loadFlaggedData(v);
     const set = data.splits[v.split];

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { createReferenceBackend, loadModel, type Model, writeFileAtomic } from '@backprop/core';
 import { fillInputs, loadMnist, Rng } from '@backprop/data';
-import { type Command, UsageError } from '../command.js';
+import { type Command, oneModelFile, UsageError } from '../command.js';
 import { helpText, integer, parseFlags, text } from '../flags.js';
 
 /** The flags of `backprop export`. */
@@ -156,13 +156,10 @@ export const command: Command = {
   flags: FLAGS,
   async run(argv) {
     const { values: v, positionals } = parseFlags(argv, FLAGS, { positionals: true });
-    if (positionals.length !== 1)
-      throw new UsageError(
-        positionals.length === 0
-          ? 'give the model file to export, e.g. backprop export runs/one/model.json'
-          : `give one model file, got ${positionals.length}: ${positionals.join(' ')}`,
-      );
-    const modelPath = positionals[0]!;
+    const modelPath = oneModelFile(
+      positionals,
+      'give the model file to export, e.g. backprop export runs/one/model.json',
+    );
     const out = v.out ?? defaultOnnxPath(modelPath);
     if (!out.endsWith('.onnx')) throw new UsageError(`--out must name a .onnx file, got '${out}'`);
     const { check } = v;
